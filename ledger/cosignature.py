@@ -26,13 +26,12 @@ from ledger.keys import (
     parse_verifier_key,
 )
 from ledger.note import (
-    DuplicateSignature,
-    InvalidSignature,
     NoteError,
     Signature,
     check_text,
     format_note,
     parse_note,
+    verify_signatures,
 )
 
 MAX_TIMESTAMP: Final = 2**63 - 1
@@ -157,22 +156,9 @@ def verify_cosignatures(
     """
     parsed = parse_note(note)
     checkpoint = parse_checkpoint(parsed.text)
-    known = {(w.name, w.key_id): w for w in witnesses}
-    message = parsed.text.encode("utf-8")
-    seen: set[tuple[str, int]] = set()
-    found: list[Cosignature] = []
-    for sig in parsed.signatures:
-        ident = (sig.name, sig.key_id)
-        if ident in seen:
-            raise DuplicateSignature(*ident)
-        seen.add(ident)
-        witness = known.get(ident)
-        if witness is None:
-            continue
-        if len(sig.signature) != COSIGNATURE_LEN:
-            raise CosignatureError(f"payload is {len(sig.signature)} bytes, expected 72", sig.name)
-        if not witness.verify(message, sig.signature):
-            raise InvalidSignature(*ident)
-        timestamp = int.from_bytes(sig.signature[:8], "big")
-        found.append(Cosignature(sig.name, sig.key_id, timestamp, sig.signature[8:]))
-    return CosignedCheckpoint(checkpoint, tuple(found))
+    opened = verify_signatures(parsed, witnesses)
+    cosignatures = tuple(
+        Cosignature(s.name, s.key_id, int.from_bytes(s.signature[:8], "big"), s.signature[8:])
+        for s in opened.verified
+    )
+    return CosignedCheckpoint(checkpoint, cosignatures)

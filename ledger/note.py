@@ -236,9 +236,12 @@ def add_signatures(note: str, signers: Iterable[Signer]) -> str:
     return format_note(parsed.text, [*parsed.signatures, *new])
 
 
-def open_note(note: str | bytes, verifiers: Iterable[Verifier]) -> OpenedNote:
-    """Verify a note against known keys; return its text and verified/unknown signatures."""
-    parsed = parse_note(note)
+def verify_signatures(parsed: Note, verifiers: Iterable[Verifier]) -> OpenedNote:
+    """Check each signature of a parsed note against the known keys.
+
+    Signatures from unknown keys are listed as unverified; a known key whose signature
+    fails, or a key that signed twice, raises.  The result may have no verified signature.
+    """
     known: dict[tuple[str, int], Verifier] = {}
     for v in verifiers:
         if (v.name, v.key_id) in known:
@@ -260,6 +263,12 @@ def open_note(note: str | bytes, verifiers: Iterable[Verifier]) -> OpenedNote:
             verified.append(sig)
         else:
             raise InvalidSignature(*ident)
-    if not verified:
-        raise NoVerifiedSignature(unverified)
     return OpenedNote(parsed.text, tuple(verified), tuple(unverified))
+
+
+def open_note(note: str | bytes, verifiers: Iterable[Verifier]) -> OpenedNote:
+    """Verify a note against known keys; at least one known key must have signed it."""
+    opened = verify_signatures(parse_note(note), verifiers)
+    if not opened.verified:
+        raise NoVerifiedSignature(opened.unverified)
+    return opened

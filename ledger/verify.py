@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ledger.hashing import EMPTY_ROOT, HASH_SIZE, node_hash
+from ledger.hashing import EMPTY_ROOT, HASH_SIZE, HashLengthError, node_hash
 
 
 class ProofError(Exception):
@@ -31,13 +31,8 @@ class ProofLengthError(ProofError):
         super().__init__(f"wrong proof length: expected {expected} hashes, got {got}")
 
 
-class HashSizeError(ProofError):
-    """A leaf hash or proof element is not 32 bytes."""
-
-    def __init__(self, what: str, value: bytes) -> None:
-        self.what = what
-        self.value = value
-        super().__init__(f"{what} must be {HASH_SIZE} bytes, got {len(value)}")
+class HashSizeError(ProofError, HashLengthError):
+    """A leaf hash or proof element is not 32 bytes (``what`` and ``value`` say which)."""
 
 
 class RootMismatch(ProofError):

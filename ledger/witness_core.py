@@ -18,7 +18,7 @@ from ledger.checkpoint import Checkpoint, CheckpointError, parse_checkpoint
 from ledger.cosignature import Cosignature, CosignatureSigner
 from ledger.hashing import EMPTY_ROOT
 from ledger.keys import b64decode_strict
-from ledger.note import NoteError, Verifier, open_note, parse_note
+from ledger.note import NoteError, Verifier, parse_note, verify_signatures
 from ledger.verify import ProofError, verify_consistency
 
 MAX_PROOF_LINES: Final = 63
@@ -152,13 +152,17 @@ def add_checkpoint(
     if cp.origin != expected or (state is not None and state.origin != cp.origin):
         raise UnknownLog(cp.origin, expected)
     try:
-        open_note(note, [log_key])
+        signed = verify_signatures(parsed, [log_key]).verified
     except NoteError as exc:
         raise BadSignature(cp.origin, str(exc)) from exc
+    if not signed:
+        raise BadSignature(cp.origin, f"no signature by {log_key.name} ({log_key.key_id:08x})")
 
     known_size = state.size if state is not None else 0
     known_root = state.root if state is not None else EMPTY_ROOT
-    if cp.size < known_size or old_size > cp.size or old_size < 0:
+    if old_size < 0:
+        raise MalformedRequest(f"old size {old_size} is negative")
+    if cp.size < known_size or old_size > cp.size:
         raise RollBack(known_size, old_size, cp.size)
     if old_size != known_size:
         raise OldSizeMismatch(known_size, old_size)

@@ -107,7 +107,7 @@ def test_changed_checkpoint_fails() -> None:
 def test_wrong_length_and_duplicates() -> None:
     sig = parse_note(NOTE).signatures[0]
     short = type(sig)("witness.example/w1", W1V.key_id, bytes(64)).line()
-    with pytest.raises(CosignatureError):
+    with pytest.raises(InvalidSignature):
         verify_cosignatures(NOTE + short, [W1V])
     line = cosign_checkpoint(BODY, W1, T)
     with pytest.raises(DuplicateSignature):

@@ -24,6 +24,7 @@ from ledger.note import (
     open_note,
     parse_note,
     sign_note,
+    verify_signatures,
 )
 
 # Known answer from the golang.org/x/mod/sumdb/note documentation (used as data).
@@ -109,6 +110,13 @@ def test_unknown_keys_ignored_but_not_counted() -> None:
     with pytest.raises(NoVerifiedSignature) as err:
         open_note(GO_NOTE, [Ed25519Verifier.from_key(other_v)])
     assert [s.name for s in err.value.unverified] == ["PeterNeumann"]
+
+
+def test_verify_signatures_lists_without_requiring() -> None:
+    opened = verify_signatures(parse_note(GO_NOTE), [])
+    assert opened.verified == () and [s.name for s in opened.unverified] == ["PeterNeumann"]
+    with pytest.raises(ValueError, match="share name"):
+        verify_signatures(parse_note(GO_NOTE), [VERIFIER, VERIFIER])
 
 
 def test_same_name_other_key_id_is_unknown() -> None:

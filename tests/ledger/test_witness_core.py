@@ -119,6 +119,15 @@ def test_signature_and_origin() -> None:
         add_checkpoint(None, sign_note("not a checkpoint\n", [LOG]), LOG_KEY, 0, [], WITNESS, T)
 
 
+def test_duplicate_log_signature_and_negative_old_size() -> None:
+    note = note_for(10)
+    line = note[note.index("\u2014") :]
+    with pytest.raises(BadSignature):
+        add_checkpoint(None, note + line, LOG_KEY, 0, [], WITNESS, T)
+    with pytest.raises(MalformedRequest):
+        add_checkpoint(None, note, LOG_KEY, -1, [], WITNESS, T)
+
+
 def test_parse_add_checkpoint_body() -> None:
     proof = consistency_proof(10, 25, STORE)
     note = note_for(25)
