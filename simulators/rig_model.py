@@ -1,0 +1,386 @@
+"""One rig building piles stroke by stroke, one sample per simulated second.
+
+Stroke plan for a process code ``<m>S<n>P`` (m mixing passes = strokes, n of them spraying):
+stroke i goes down when i is even and up when i is odd; the first n strokes spray. 4S2P is
+therefore: down spray, (dwell 30 s spray+mix at the bottom), up spray, down mix, (dwell 30 s
+mix), up mix. After every downward stroke the tool dwells at the bottom (30 s by default),
+spraying when the stroke before or after it sprays. When m is odd the last stroke ends at the
+bottom and the tool is pulled out without rotation or slurry (a "return", which is no pass).
+
+Pump flow on a spraying stroke is sized so that each spraying stroke brings its share of the
+design cement per metre, with a margin: ``flow = design_kg_m·(1+wc)/ρ·speed/n_spray·margin``
+(from cement = L·ρ/(1+wc)). Channels carry Gaussian noise and a slow AR(1) drift.
+
+Time never comes from a wall clock here: ``tick(t)`` is called with the simulated time.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from simulators.rig_types import RigType, slurry_density
+from siteplan.csv_format import PlannedPile, process_passes
+
+#: faults that change what the rig does or measures
+MODEL_FAULTS = frozenset(
+    {
+        "under_dosage",
+        "interruption_overlap",
+        "interruption_gap",
+        "withdrawal_too_fast",
+        "short_pile",
+        "wc_drift",
+        "density_drift",
+        "pressure_out_of_range",
+        "tilt",
+        "no_dwell",
+        "missing_passes",
+        "stuck_sensor",
+        "logger_reboot",
+        "clock_skew",
+    }
+)
+#: faults of the link, not of the rig: samples are flagged, the publisher acts on the flag
+TRANSPORT_FAULTS = frozenset(
+    {"link_outage", "duplicate_delivery", "malformed_messages", "rig_offline"}
+)
+INTERRUPTION_STOP_M = 1.0  # distance the tool keeps rising after the pump stops
+INTERRUPTION_OVERLAP_M = 0.6  # how far back down the operator goes in the overlap case
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """A fault on one pile. Depths are metres below the platform, top < bottom.
+
+    ``value`` means: under_dosage flow factor; withdrawal_too_fast speed (m/min);
+    short_pile shortfall (m); wc_drift / density_drift full offset; pressure_out_of_range
+    pressure (MPa); tilt degrees; missing_passes passes dropped; clock_skew seconds;
+    interruption_* the depth where the pump stops (interval faults use depth_top/bottom).
+    ``stroke`` limits depth-triggered faults (reboot, transport faults) to one stroke.
+    """
+
+    kind: str
+    depth_top_m: float = 0.0
+    depth_bottom_m: float = 0.0
+    value: float = 0.0
+    stroke: int | None = 0
+    channel: str = "density_kg_l"
+
+    def covers(self, depth: float, stroke: int) -> bool:
+        if self.stroke is not None and stroke != self.stroke:
+            return False
+        return self.depth_top_m <= depth <= self.depth_bottom_m
+
+
+@dataclass(slots=True)
+class Leg:
+    stroke: int  # pass index; dwell legs carry the index of the stroke before them
+    start_m: float
+    end_m: float
+    speed_m_min: float  # 0 for a dwell
+    spray: bool
+    rpm: float
+    flow_l_min: float
+    dwell_s: float = 0.0
+
+    @property
+    def duration_s(self) -> float:
+        if self.speed_m_min <= 0:
+            return self.dwell_s
+        return abs(self.end_m - self.start_m) / self.speed_m_min * 60.0
+
+    def depth_at(self, elapsed_s: float) -> float:
+        if self.speed_m_min <= 0:
+            return self.start_m
+        sign = 1.0 if self.end_m >= self.start_m else -1.0
+        moved = min(abs(self.end_m - self.start_m), self.speed_m_min * elapsed_s / 60.0)
+        return self.start_m + sign * moved
+
+
+@dataclass(slots=True)
+class TickOutput:
+    sample: dict[str, object] | None
+    events: list[dict[str, object]] = field(default_factory=list)
+    flags: frozenset[str] = frozenset()
+    pile: str | None = None
+    boot: str = ""
+
+
+def format_time(t: datetime) -> str:
+    """RFC 3339, UTC, milliseconds, 'Z'."""
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def plan_legs(
+    plan: PlannedPile,
+    rtype: RigType,
+    faults: Sequence[Fault],
+    rng: random.Random,
+    *,
+    dwell_s: float = 30.0,
+    margin: float = 1.08,
+) -> list[Leg]:
+    """The legs (strokes and dwells) of one pile, faults that change the path applied."""
+    mixing, spraying = process_passes(plan.process)
+    kinds = {f.kind: f for f in faults}
+    if "missing_passes" in kinds:
+        mixing = max(1, mixing - int(kinds["missing_passes"].value))
+    spraying = max(1, min(spraying, mixing))
+    bottom = plan.design_length_m
+    if "short_pile" in kinds:
+        bottom = max(0.5, bottom - kinds["short_pile"].value)
+    if "no_dwell" in kinds:
+        dwell_s = 0.0
+    v_down = rng.uniform(*rtype.penetration_m_min)
+    v_up = rng.uniform(*rtype.withdrawal_m_min)
+    rpm = rng.uniform(*rtype.rpm_range)
+    litres_per_m = plan.design_cement_kg_m * (1.0 + plan.wc) / plan.density_kg_l
+    legs: list[Leg] = []
+    for i in range(mixing):
+        down = i % 2 == 0
+        spray = i < spraying
+        speed = v_down if down else v_up
+        flow = litres_per_m * speed / spraying * margin if spray else 0.0
+        start, end = (0.0, bottom) if down else (bottom, 0.0)
+        legs.extend(_stroke_legs(i, start, end, speed, spray, rpm, flow, kinds, litres_per_m))
+        if down and dwell_s > 0:
+            dwell_spray = spray or (i + 1 < spraying)
+            dwell_flow = flow if spray else litres_per_m * v_up / spraying * margin
+            legs.append(
+                Leg(
+                    i,
+                    bottom,
+                    bottom,
+                    0.0,
+                    dwell_spray,
+                    rpm,
+                    dwell_flow if dwell_spray else 0.0,
+                    dwell_s,
+                )
+            )
+    if mixing % 2 == 1:
+        legs.append(Leg(mixing, bottom, 0.0, v_up * 2.0, False, 0.0, 0.0))
+    return legs
+
+
+def _stroke_legs(
+    i: int,
+    start: float,
+    end: float,
+    speed: float,
+    spray: bool,
+    rpm: float,
+    flow: float,
+    kinds: dict[str, Fault],
+    litres_per_m: float,
+) -> list[Leg]:
+    up = end < start
+    fast = kinds.get("withdrawal_too_fast")
+    legs: list[Leg] = []
+    if up and spray and fast is not None and i == 1:
+        # too fast over [top, bottom] on the first spraying withdrawal, pump unchanged
+        cuts = [
+            (start, fast.depth_bottom_m, speed),
+            (fast.depth_bottom_m, fast.depth_top_m, fast.value),
+            (fast.depth_top_m, end, speed),
+        ]
+        return [Leg(i, a, b, v, spray, rpm, flow) for a, b, v in cuts if a > b]
+    stop = kinds.get("interruption_gap") or kinds.get("interruption_overlap")
+    if up and spray and stop is not None and i == 1:
+        d = stop.value
+        resume = max(end, d - INTERRUPTION_STOP_M)
+        legs.append(Leg(i, start, d, speed, True, rpm, flow))
+        legs.append(Leg(i, d, resume, speed, False, rpm, 0.0))
+        if stop.kind == "interruption_overlap":
+            back = min(start, d + INTERRUPTION_OVERLAP_M)
+            legs.append(Leg(i, resume, back, speed * 2.0, False, rpm, 0.0))
+            legs.append(Leg(i, back, end, speed, True, rpm, flow))
+        else:
+            legs.append(Leg(i, resume, end, speed, True, rpm, flow))
+        return legs
+    return [Leg(i, start, end, speed, spray, rpm, flow)]
+
+
+class RigModel:
+    """One rig's logger: samples at 1 Hz of simulated time while a pile is being built."""
+
+    def __init__(self, rig_id: str, rtype: RigType, seed: int, *, site: str = "") -> None:
+        self.rig_id = rig_id
+        self.rtype = rtype
+        self.rng = random.Random(f"{site}/{rig_id}/{seed}")
+        self.boot = self._new_boot()
+        self.seq = 0
+        self.event_seq = 0
+        self.phase_ms = self.rng.randrange(0, 1000)
+        self._drift = {k: 0.0 for k in ("flow", "density", "wc", "pressure", "current", "tilt")}
+        self._tilt0 = (self.rng.gauss(0, 0.05), self.rng.gauss(0, 0.05))
+        self.plan: PlannedPile | None = None
+        self.faults: tuple[Fault, ...] = ()
+        self.legs: list[Leg] = []
+        self._leg = 0
+        self._in_leg_s = 0.0
+        self._elapsed_s = 0.0
+        self._soil = 1.0
+        self._stuck: float | None = None
+        self._rebooting = False
+        self.piles_done = 0
+
+    def _new_boot(self) -> str:
+        return f"{self.rng.getrandbits(24):06x}"
+
+    @property
+    def busy(self) -> bool:
+        return self.plan is not None
+
+    def rig_time(self, t: datetime) -> str:
+        skew = next((f.value for f in self.faults if f.kind == "clock_skew"), 0.0)
+        return format_time(t + timedelta(milliseconds=self.phase_ms, seconds=skew))
+
+    def event(self, t: datetime, kind: str, **fields: object) -> dict[str, object]:
+        ev: dict[str, object] = {
+            "v": 1,
+            "rig": self.rig_id,
+            "boot": self.boot,
+            "seq": self.event_seq,
+            "t": self.rig_time(t),
+            "type": kind,
+        }
+        if self.plan is not None:
+            ev["pile"] = self.plan.pile
+        ev.update(fields)
+        self.event_seq += 1
+        return ev
+
+    def reboot(self) -> None:
+        """The logger restarts: a new boot id, both counters start again at 0."""
+        self.boot = self._new_boot()
+        self.seq = 0
+        self.event_seq = 0
+
+    def start_pile(
+        self, plan: PlannedPile, t: datetime, faults: Sequence[Fault] = ()
+    ) -> list[dict[str, object]]:
+        self.faults = tuple(faults)
+        self.legs = plan_legs(plan, self.rtype, self.faults, self.rng)
+        self.plan = plan
+        self._leg = 0
+        self._in_leg_s = 0.0
+        self._elapsed_s = 0.0
+        self._soil = self.rng.uniform(0.8, 1.25)
+        self._stuck = None
+        x = round(plan.x_m + self.rng.gauss(0, 0.015), 3)
+        y = round(plan.y_m + self.rng.gauss(0, 0.015), 3)
+        return [self.event(t, "pile_start", x=x, y=y)]
+
+    def _advance(self, dt: float) -> None:
+        while dt > 1e-9 and self._leg < len(self.legs):
+            left = self.legs[self._leg].duration_s - self._in_leg_s
+            if dt < left:
+                self._in_leg_s += dt
+                return
+            dt -= left
+            self._leg += 1
+            self._in_leg_s = 0.0
+
+    def tick(self, t: datetime) -> TickOutput:
+        """Advance one simulated second and return the sample taken at ``t``."""
+        plan = self.plan
+        if plan is None:
+            return TickOutput(None)
+        if self._elapsed_s > 0:
+            self._advance(1.0)
+        self._elapsed_s += 1.0
+        if self._leg >= len(self.legs):
+            events = [self.event(t, "pile_end", depth_reached_m=round(self._max_depth(), 3))]
+            self.plan = None
+            self.faults = ()
+            self.piles_done += 1
+            return TickOutput(None, events, pile=plan.pile)
+        leg = self.legs[self._leg]
+        depth = leg.depth_at(self._in_leg_s)
+        flags = frozenset(
+            f.kind
+            for f in self.faults
+            if f.kind in TRANSPORT_FAULTS and f.covers(depth, leg.stroke)
+        )
+        reboot = next((f for f in self.faults if f.kind == "logger_reboot"), None)
+        if reboot is not None and reboot.covers(depth, leg.stroke):
+            self._rebooting = True  # logger down: this second is lost
+            return TickOutput(None, flags=flags, pile=plan.pile, boot=self.boot)
+        if self._rebooting:
+            self._rebooting = False
+            self.reboot()
+        sample = self._sample(t, plan, leg, depth)
+        return TickOutput(sample, flags=flags, pile=plan.pile, boot=self.boot)
+
+    def _max_depth(self) -> float:
+        return max((max(leg.start_m, leg.end_m) for leg in self.legs), default=0.0)
+
+    def _walk(self, name: str, sigma: float) -> float:
+        value = self._drift[name] * 0.995 + self.rng.gauss(0.0, sigma)
+        self._drift[name] = value
+        return value
+
+    def _sample(self, t: datetime, plan: PlannedPile, leg: Leg, depth: float) -> dict[str, object]:
+        g = self.rng.gauss
+        depth = round(max(0.0, depth + g(0.0, 0.0005)), 3)  # as measured; faults follow it
+        kinds = {f.kind: f for f in self.faults}
+        ramp = min(1.0, self._elapsed_s / 600.0)
+        wc = plan.wc * (1.0 + self._walk("wc", 0.0005)) + g(0.0, 0.004)
+        if "wc_drift" in kinds:
+            wc += kinds["wc_drift"].value * ramp
+        density = plan.density_kg_l * slurry_density(wc) / slurry_density(plan.wc)
+        density += self._walk("density", 0.0004) + g(0.0, 0.004)
+        if "density_drift" in kinds:
+            density += kinds["density_drift"].value * ramp
+        flow = 0.0
+        pressure = max(0.0, g(0.02, 0.005))
+        if leg.spray and leg.flow_l_min > 0:
+            flow = leg.flow_l_min * (1.0 + self._walk("flow", 0.001)) + g(0.0, 0.4)
+            lo, hi = self.rtype.pressure_range_mpa
+            pressure = (lo + hi) / 2 + self._walk("pressure", 0.001) + g(0.0, 0.008)
+            fault = kinds.get("under_dosage")
+            if fault is not None and fault.depth_top_m <= depth <= fault.depth_bottom_m:
+                flow *= fault.value
+            fault = kinds.get("pressure_out_of_range")
+            if fault is not None and fault.depth_top_m <= depth <= fault.depth_bottom_m:
+                pressure = fault.value + g(0.0, 0.005)
+        rpm = leg.rpm + g(0.0, 0.6) if leg.rpm > 0 else 0.0
+        going_down = leg.end_m > leg.start_m
+        cut = 1.25 if going_down else 0.85 if leg.speed_m_min > 0 else 1.0
+        current = self.rtype.current_base_a + self.rtype.current_per_m_a * depth * self._soil
+        load = 1.0 if rpm > 0 else 0.3
+        current = current * cut * load + self._walk("current", 0.05) + g(0.0, 1.0)
+        tilt_x = self._tilt0[0] + self._walk("tilt", 0.001) + g(0.0, 0.01)
+        tilt_y = self._tilt0[1] + g(0.0, 0.01)
+        if "tilt" in kinds:
+            tilt_x += kinds["tilt"].value * ramp
+        sample: dict[str, object] = {
+            "seq": self.seq,
+            "t": self.rig_time(t),
+            "depth_m": depth,
+            "flow_l_min": round(max(0.0, flow), 2),
+            "rpm": round(max(0.0, rpm), 1),
+            "density_kg_l": round(density, 3),
+            "wc": round(wc, 3),
+            "pressure_mpa": round(pressure, 3),
+            "current_a": round(max(0.0, current), 1),
+            "tilt_x_deg": round(tilt_x, 3),
+            "tilt_y_deg": round(tilt_y, 3),
+        }
+        stuck = kinds.get("stuck_sensor")
+        if stuck is not None and stuck.depth_top_m <= depth <= stuck.depth_bottom_m:
+            if self._stuck is None:
+                value = sample.get(stuck.channel)
+                self._stuck = float(value) if isinstance(value, int | float) else 0.0
+            sample[stuck.channel] = self._stuck
+        self.seq += 1
+        return sample
+
+
+def expected_duration_s(legs: Sequence[Leg]) -> float:
+    return math.fsum(leg.duration_s for leg in legs)
