@@ -119,7 +119,7 @@ def bin_edges(depth_reached_m: float, bin_m: float, min_last_fraction: float = 0
     rest = depth_reached_m - full * bin_m
     if full == 0 or rest >= min_last_fraction * bin_m:
         edges = np.append(edges, depth_reached_m)
-    elif rest > 1e-9:
+    else:  # merge the rest (even a rounding crumb) into the last bin: it ends at the bottom
         edges[-1] = depth_reached_m
     return np.asarray(edges, dtype=np.float64)
 

@@ -210,4 +210,7 @@ def test_resampling_1hz_to_5hz(durations: list[float], flows: list[float]) -> No
     scale = max(float(a.cement_kg_m.max()), 1.0)
     assert a.bin_count == b.bin_count
     assert a.cement_total_kg == pytest.approx(b.cement_total_kg, rel=0.02)
-    assert np.all(np.abs(a.cement_kg_m - b.cement_kg_m) <= 0.05 * scale)
+    # per metre in every bin but the bottom one, whose length ends at the depth reached —
+    # which 1 Hz can miss by up to speed · 1 s at the turn; its cement in kg still agrees
+    assert np.all(np.abs(a.cement_kg_m - b.cement_kg_m)[:-1] <= 0.05 * scale)
+    assert abs(a.cement_kg[-1] - b.cement_kg[-1]) <= 0.05 * scale * 0.5
