@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import json
 import random
-import socket
 import threading
 from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.reasoncodes import ReasonCode
+from simulators.mqtt_conn import MqttConnection, OutMsg
+
+__all__ = ["MemorySink", "MqttConnection", "MqttPublisher", "OutMsg", "OutboxSink"]
 
 TOPIC_ROOT = "pilewatch/v1"
 KINDS = ("telemetry", "event", "status")
@@ -46,13 +44,6 @@ def parse_broker_url(url: str) -> tuple[str, int]:
     if parsed.scheme not in ("mqtt", "tcp"):
         raise ValueError(f"unsupported broker URL {url!r}: use mqtt://host:port")
     return parsed.hostname or "127.0.0.1", parsed.port or 1883
-
-
-@dataclass(slots=True)
-class OutMsg:
-    topic: str
-    payload: bytes
-    retain: bool = False
 
 
 @dataclass(slots=True)
@@ -181,107 +172,6 @@ class MemorySink(OutboxSink):
         self.stats.acked += 1
 
 
-class _Conn:
-    def __init__(
-        self,
-        name: str,
-        host: str,
-        port: int,
-        protocol: str,
-        window: int,
-        will: OutMsg | None = None,
-    ) -> None:
-        self.v5 = protocol != "3.1.1"
-        proto = mqtt.MQTTv5 if self.v5 else mqtt.MQTTv311
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=name, protocol=proto)
-        self.client.max_inflight_messages_set(window)
-        self.client.max_queued_messages_set(0)
-        self.host, self.port, self.window = host, port, window
-        self.connected = threading.Event()
-        self.acked: deque[int] = deque()
-        self.pending: dict[int, OutMsg] = {}
-        self._killer: threading.Thread | None = None
-        if will is not None:
-            self.client.will_set(will.topic, will.payload, qos=1, retain=True)
-        self.client.on_connect = self._on_connect
-        self.client.on_disconnect = self._on_disconnect
-        self.client.on_publish = self._on_publish
-
-    def _on_connect(
-        self,
-        client: mqtt.Client,
-        userdata: object,
-        flags: object,
-        rc: ReasonCode,
-        props: object = None,
-    ) -> None:
-        if not rc.is_failure:
-            self.connected.set()
-
-    def _on_disconnect(
-        self,
-        client: mqtt.Client,
-        userdata: object,
-        flags: object,
-        rc: ReasonCode,
-        props: object = None,
-    ) -> None:
-        self.connected.clear()
-
-    def _on_publish(
-        self, client: mqtt.Client, userdata: object, mid: int, rc: ReasonCode, props: object = None
-    ) -> None:
-        self.acked.append(mid)
-
-    def connect(self, timeout: float = 10.0) -> None:
-        self.client.connect(self.host, self.port, keepalive=30)
-        self.client.loop_start()
-        if not self.connected.wait(timeout):
-            raise ConnectionError(f"no CONNACK from {self.host}:{self.port} in {timeout} s")
-
-    def reconcile(self) -> int:
-        n = 0
-        while self.acked:
-            if self.pending.pop(self.acked.popleft(), None) is not None:
-                n += 1
-        return n
-
-    def room(self) -> bool:
-        return self.connected.is_set() and len(self.pending) < self.window
-
-    def publish(self, msg: OutMsg) -> None:
-        info = self.client.publish(msg.topic, msg.payload, qos=1, retain=msg.retain)
-        self.pending[info.mid] = msg
-
-    def kill(self) -> None:
-        """Drop the link so that the broker publishes the will."""
-        self.connected.clear()
-        if self.v5:
-            self.client.disconnect(ReasonCode(PacketTypes.DISCONNECT, identifier=4))
-            self.client.loop_stop()
-        else:
-            self.client.loop_stop()
-            sock = self.client.socket()
-            if isinstance(sock, socket.socket):
-                sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
-
-    def kill_async(self) -> None:
-        self._killer = threading.Thread(target=self.kill, daemon=True)
-        self._killer.start()
-
-    def revive(self) -> None:
-        if self._killer is not None:
-            self._killer.join()
-            self._killer = None
-        self.client.reconnect()
-        self.client.loop_start()
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-
-
 class MqttPublisher(OutboxSink):
     """Store and forward over paho-mqtt; see the module docstring for connection modes."""
 
@@ -304,17 +194,17 @@ class MqttPublisher(OutboxSink):
         self.protocol, self.mode, self.window = protocol, mode, window
         self.prefix = f"{client_prefix}-{site}"
         self.shared = [
-            _Conn(f"{self.prefix}-s{i}", self.host, self.port, protocol, window)
+            MqttConnection(f"{self.prefix}-s{i}", self.host, self.port, protocol, window)
             for i in range(max(1, shared_connections) if mode == "shared" else 0)
         ]
-        self.conn_of: dict[str, _Conn] = {}
-        self._own: list[_Conn] = []
+        self.conn_of: dict[str, MqttConnection] = {}
+        self._own: list[MqttConnection] = []
 
     def add_rig(self, rig: str, will: bool = False) -> None:
         super().add_rig(rig, will)
         if self.mode == "per_rig" or will:
             payload = dumps({"v": 1, "online": False, "rig": rig, "reason": "last_will"})
-            conn = _Conn(
+            conn = MqttConnection(
                 f"{self.prefix}-{rig}",
                 self.host,
                 self.port,

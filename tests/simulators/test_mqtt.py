@@ -4,6 +4,8 @@ import json
 import time
 from collections import Counter, defaultdict
 
+import pytest
+
 from simulators.recording import Recorder, read_recording, replay
 from simulators.runner import run_simulation
 from simulators.site import generate_plan
@@ -53,7 +55,8 @@ def test_store_and_forward_delivers_every_sample_once(broker_url, site_id, colle
         assert sorted(seqs) == list(range(len(seqs)))
 
 
-def test_rig_offline_publishes_last_will(broker_url, site_id, collector) -> None:
+@pytest.mark.parametrize("protocol", ["5", "3.1.1"])
+def test_rig_offline_publishes_last_will(broker_url, site_id, collector, protocol) -> None:
     plan = generate_plan(site_id, 1, seed=2, length_m=(4.0, 4.0))
     report = run_simulation(
         broker_url,
@@ -64,13 +67,16 @@ def test_rig_offline_publishes_last_will(broker_url, site_id, collector) -> None
         speed=None,
         piles=1,
         plan=plan,
-        protocol="3.1.1",
+        protocol=protocol,
+        batch_s=5,  # a fast run of 1-sample messages overflows the test subscriber's queue
     )
     _wait_quiet(lambda: len(collector.messages))
     statuses = [json.loads(m.payload) for m in collector.messages if m.topic.endswith("/status")]
     assert any(s.get("reason") == "last_will" and s["online"] is False for s in statuses)
     seqs = [s["seq"] for d in _telemetry(collector.messages) for s in d["samples"]]
-    assert sorted(seqs) == list(range(report.samples_sent))
+    # every sample arrives; messages in flight when the link died may come twice (QoS 1)
+    assert sorted(set(seqs)) == list(range(report.samples_sent))
+    assert len(seqs) - report.samples_sent <= 0.05 * report.samples_sent
 
 
 def test_record_replay_keeps_per_rig_order_and_content(broker_url, site_id, tmp_path) -> None:
