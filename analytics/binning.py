@@ -20,6 +20,12 @@ Integration, exactly:
   above the platform) is reported as ``cement_outside_kg`` and not in any bin.
 * Direction: an interval going down is penetration, up is withdrawal; a still interval
   takes the last movement's direction (see ``kinematics.interval_direction``).
+* Speeds: each run of one direction is a stroke; for each stroke through a bin its mean
+  speed there is the depth travelled in the bin over the time spent in it (pauses count).
+  ``max_withdrawal_m_min`` / ``max_penetration_m_min`` are the fastest such stroke, over
+  strokes that travelled ≥ ``speed_min_travel_m`` in the bin (so a turn or depth jitter
+  makes no speed). "While spraying" takes only intervals whose both ends have flow ≥
+  ``spray_min_flow_l_min``. A 1 cm depth encoder at 1 Hz then reads within about 2%.
 * Passes: the depth line crossing a bin's mid-depth, counted once per crossing (a path
   touching the mid-depth counts once). A spraying pass has flow ≥ ``spray_min_flow_l_min``
   at the crossing.
@@ -37,8 +43,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.kinematics import DEFAULT_SPEED_WINDOW_S, interval_direction, vertical_speed_m_min
-from analytics.series import FloatArray, IntArray, PileSeries
+from analytics.kinematics import fill_still
+from analytics.series import BoolArray, FloatArray, IntArray, PileSeries
 
 
 class BinningError(ValueError):
@@ -67,7 +73,9 @@ class RigGeometry:
 class BinningConfig:
     gap_s: float = 10.0
     spray_min_flow_l_min: float = 1.0
-    speed_window_s: float = DEFAULT_SPEED_WINDOW_S
+    # A stroke's speed in a bin counts once it travelled this far in it (turns and jitter
+    # do not make speeds).
+    speed_min_travel_m: float = 0.10
     min_last_bin_fraction: float = 0.5
     slurry_present_l: float = 1e-6
 
@@ -182,7 +190,7 @@ class DepthProfile:
 
     @property
     def length_m(self) -> FloatArray:
-        return np.diff(self.edges_m)
+        return self.edges_m[1:] - self.edges_m[:-1]
 
     @property
     def cement_kg_m(self) -> FloatArray:
@@ -263,22 +271,24 @@ def depth_profile(
     nb = edges.shape[0] - 1
     if nb < 1 or t.shape[0] < 2:
         return _empty(edges, geometry)
-    dt = np.diff(t)
+    dt = t[1:] - t[:-1]
     d0, d1 = d[:-1], d[1:]
     dd = d1 - d0
     flowing = (dt > 0) & (dt <= config.gap_s)
     minutes = np.where(flowing, dt / 60.0, 0.0)
-    q, rpm = series.flow_l_min, np.nan_to_num(series.rpm, nan=0.0)
+    q, rpm = series.flow_l_min, series.rpm
+    rpm = np.where(np.isnan(rpm), 0.0, rpm)
     factor = series.density_kg_l / (1.0 + series.wc)
-    factor_i = np.nan_to_num((factor[:-1] + factor[1:]) / 2.0, nan=0.0)
+    factor_i = (factor[:-1] + factor[1:]) / 2.0
+    factor_i[np.isnan(factor_i)] = 0.0
     lo, hi = np.minimum(d0, d1), np.maximum(d0, d1)
     moving = dd != 0
     first = np.where(
         moving, np.searchsorted(edges, lo, "right") - 1, np.searchsorted(edges, d0, "left") - 1
     )
     last = np.where(moving, np.searchsorted(edges, hi, "left") - 1, first)
-    first = np.clip(first, 0, nb - 1)
-    last = np.clip(last, 0, nb - 1)
+    first = np.minimum(np.maximum(first, 0), nb - 1)
+    last = np.minimum(np.maximum(last, 0), nb - 1)
     count = np.maximum(last - first + 1, 1)
     owner = np.repeat(np.arange(dt.shape[0]), count)
     offset = np.arange(owner.shape[0]) - np.repeat(np.cumsum(count) - count, count)
@@ -289,54 +299,57 @@ def depth_profile(
     inside = ov_hi > ov_lo
     mv = moving[owner]
     safe_dd = np.where(moving, dd, 1.0)[owner]
-    sa = np.clip((ov_lo - d0[owner]) / safe_dd, 0.0, 1.0)
-    sb = np.clip((ov_hi - d0[owner]) / safe_dd, 0.0, 1.0)
+    d0_p = d0[owner]
+    sa = np.minimum(np.maximum((ov_lo - d0_p) / safe_dd, 0.0), 1.0)
+    sb = np.minimum(np.maximum((ov_hi - d0_p) / safe_dd, 0.0), 1.0)
     a = np.where(mv, np.where(inside, np.minimum(sa, sb), 0.0), 0.0)
-    still_in = (d0[owner] > edges[0]) & (d0[owner] <= edges[-1])
+    still_in = (d0_p > edges[0]) & (d0_p <= edges[-1])
     bfrac = np.where(mv, np.where(inside, np.maximum(sa, sb), 0.0), np.where(still_in, 1.0, 0.0))
     mins = minutes[owner]
-    slurry = mins * _linear_integral(q[:-1][owner], q[1:][owner], a, bfrac)
+    q0, q1 = q[:-1][owner], q[1:][owner]
+    slurry = mins * _linear_integral(q0, q1, a, bfrac)
     revs = mins * _linear_integral(rpm[:-1][owner], rpm[1:][owner], a, bfrac)
     cement = slurry * factor_i[owner]
-    direction = interval_direction(d)[owner]
-    down = direction > 0
+    dirs = fill_still(np.sign(dd).astype(np.int64))
+    down = dirs[owner] > 0
     slurry_bin = _sum_by(b, slurry, nb)
     cement_bin = _sum_by(b, cement, nb)
-    # Revolutions count for T once the bin holds slurry (cumulative per bin in time order).
-    order = np.argsort(b, kind="stable")
-    s_sorted = slurry[order]
-    csum = np.cumsum(s_sorted)
-    b_sorted = b[order]
-    group_first = np.concatenate([[True], b_sorted[1:] != b_sorted[:-1]])
-    base = (csum - s_sorted)[group_first][np.cumsum(group_first) - 1]
-    has_slurry = np.empty_like(csum, dtype=bool)
-    has_slurry[order] = (csum - base) > config.slurry_present_l
-    # Speeds per piece: mean of the smoothed speeds at the interval's ends.
-    v = vertical_speed_m_min(t, d, config.speed_window_s)
-    v_i = ((v[:-1] + v[1:]) / 2.0)[owner]
+    # Revolutions count for T from the first piece (in time order) that brings a bin slurry.
+    pieces = b.shape[0]
+    wet = slurry > config.slurry_present_l
+    first_wet = np.full(nb, pieces, dtype=np.int64)
+    np.minimum.at(first_wet, b[wet], np.flatnonzero(wet))
+    has_slurry = np.arange(pieces) >= first_wet[b]
+    # Speeds: for each stroke through a bin, depth travelled in the bin over time spent in it.
     touched = inside | (~mv & still_in)
-    spraying_i = ((q[:-1] + q[1:]) / 2.0 >= config.spray_min_flow_l_min) & flowing
-    max_with = np.zeros(nb)
-    np.maximum.at(max_with, b[touched], np.maximum(-v_i[touched], 0.0))
-    max_with_spray = np.zeros(nb)
-    sel = touched & spraying_i[owner]
-    np.maximum.at(max_with_spray, b[sel], np.maximum(-v_i[sel], 0.0))
-    max_pen = np.zeros(nb)
-    np.maximum.at(max_pen, b[touched], np.maximum(v_i[touched], 0.0))
+    change = dirs[1:] != dirs[:-1]
+    stroke = np.concatenate([[0], np.cumsum(change)])
+    stroke_down = dirs[np.concatenate([[0], np.flatnonzero(change) + 1])] > 0
+    key = stroke[owner] * nb + b
+    travel = np.where(mv & inside, ov_hi - ov_lo, 0.0)
+    secs = dt[owner] * (bfrac - a)
+    spraying = (np.minimum(q[:-1], q[1:]) >= config.spray_min_flow_l_min) & flowing
+    spray_p = spraying[owner]
+    groups = (int(stroke[-1]) + 1) * nb
+    max_with, max_pen = _stroke_speeds(key, travel, secs, nb, groups, stroke_down, config)
+    max_with_spray, _ = _stroke_speeds(
+        key[spray_p], travel[spray_p], secs[spray_p], nb, groups, stroke_down, config
+    )
+    bt = b[touched]
     p = series.pressure_mpa
-    p_lo = np.fmin(p[:-1], p[1:])[owner][touched]
-    p_hi = np.fmax(p[:-1], p[1:])[owner][touched]
-    pmin = np.full(nb, np.inf)
-    pmax = np.full(nb, -np.inf)
-    np.fmin.at(pmin, b[touched], p_lo)
-    np.fmax.at(pmax, b[touched], p_hi)
-    pmin[~np.isfinite(pmin)] = np.nan
-    pmax[~np.isfinite(pmax)] = np.nan
+    pmin = np.full(nb, np.nan)
+    pmax = np.full(nb, np.nan)
+    if not np.isnan(p).all():
+        pmin[:] = np.inf
+        pmax[:] = -np.inf
+        np.fmin.at(pmin, bt, np.fmin(p[:-1], p[1:])[owner][touched])
+        np.fmax.at(pmax, bt, np.fmax(p[:-1], p[1:])[owner][touched])
+        pmin[np.isinf(pmin)] = np.nan
+        pmax[np.isinf(pmax)] = np.nan
     # Passes: crossings of each bin's mid-depth (lo < mid ≤ hi).
     mid = (top + bottom) / 2.0
     cross = mv & (lo[owner] < mid) & (mid <= hi[owner])
-    s_mid = (mid - d0[owner]) / safe_dd
-    q_mid = q[:-1][owner] + (q[1:][owner] - q[:-1][owner]) * s_mid
+    q_mid = q0 + (q1 - q0) * ((mid - d0_p) / safe_dd)
     spray_cross = cross & (q_mid >= config.spray_min_flow_l_min) & flowing[owner]
     total_cement = float(np.sum(minutes * (q[:-1] + q[1:]) / 2.0 * factor_i))
     total_slurry = float(np.sum(minutes * (q[:-1] + q[1:]) / 2.0))
@@ -359,6 +372,30 @@ def depth_profile(
         cement_outside_kg=max(total_cement - float(cement_bin.sum()), 0.0),
         slurry_outside_l=max(total_slurry - float(slurry_bin.sum()), 0.0),
     )
+
+
+def _stroke_speeds(
+    key: IntArray,
+    travel: FloatArray,
+    secs: FloatArray,
+    nb: int,
+    groups: int,
+    stroke_down: BoolArray,
+    config: BinningConfig,
+) -> tuple[FloatArray, FloatArray]:
+    """Per bin, the fastest (withdrawal, penetration) stroke's mean speed through it (m/min),
+    over strokes that travelled at least ``speed_min_travel_m`` in the bin."""
+    depth = np.bincount(key, travel, minlength=groups)
+    time_s = np.bincount(key, secs, minlength=groups)
+    ok = (depth >= config.speed_min_travel_m - 1e-12) & (time_s > 0)
+    idx = np.flatnonzero(ok)
+    speed = depth[idx] / time_s[idx] * 60.0
+    down = stroke_down[idx // nb]
+    withdrawal = np.zeros(nb)
+    penetration = np.zeros(nb)
+    np.maximum.at(withdrawal, idx[~down] % nb, speed[~down])
+    np.maximum.at(penetration, idx[down] % nb, speed[down])
+    return withdrawal, penetration
 
 
 def _empty(edges: FloatArray, geometry: RigGeometry) -> DepthProfile:

@@ -289,7 +289,7 @@ def check_samples(
         low = where & (arr < lo) if lo is not None else np.zeros(len(series), dtype=bool)
         high = where & (arr > hi) if hi is not None else np.zeros(len(series), dtype=bool)
         for mask, bound, word, pick in ((low, lo, "below", np.min), (high, hi, "above", np.max)):
-            if bound is None or not np.any(mask):
+            if bound is None or not mask.any():
                 continue
             out.extend(
                 _sample_runs(
@@ -450,7 +450,7 @@ def bottom_dwell_s(series: PileSeries, band_m: float, gap_s: float = 10.0) -> fl
         return 0.0
     d = series.depth_m
     near = d >= d.max() - band_m
-    dt = np.diff(series.t_s)
+    dt = series.t_s[1:] - series.t_s[:-1]
     return float(dt[near[:-1] & near[1:] & (dt <= gap_s)].sum())
 
 

@@ -128,28 +128,32 @@ def clean_series(
         return CleanedSeries(series, steps)
     t = series.t_s
     _report_counter_resets(series, steps)
-    arrays = {name: series.channel(name).copy() for name in CHANNELS}
-    for name, low, high in config.ranges:
-        arr = arrays[name]
-        bad = np.isfinite(arr) & ((arr < low) | (arr > high)) | np.isinf(arr)
+    matrix = np.vstack([series.channel(name) for name in CHANNELS])
+    arrays = dict(zip(CHANNELS, matrix, strict=True))
+    bounds = {name: (low, high) for name, low, high in config.ranges}
+    low_col = np.array([[bounds.get(n, (-np.inf, np.inf))[0]] for n in CHANNELS])
+    high_col = np.array([[bounds.get(n, (-np.inf, np.inf))[1]] for n in CHANNELS])
+    bad_all = (matrix < low_col) | (matrix > high_col)  # NaN compares False; ±inf is out
+    for row in np.flatnonzero(bad_all.any(axis=1)):
+        name, arr, bad = CHANNELS[row], matrix[row], bad_all[row]
+        low, high = bounds.get(name, (-np.inf, np.inf))
         count = int(np.count_nonzero(bad))
-        if count:
-            worst = arr[bad][np.argmax(np.abs(arr[bad]))]
-            steps.append(
-                CleaningStep(
-                    "out_of_range",
-                    name,
-                    count,
-                    f"values outside {low:g}…{high:g} (e.g. {worst:g}) treated as missing",
-                )
+        worst = arr[bad][np.argmax(np.abs(arr[bad]))]
+        steps.append(
+            CleaningStep(
+                "out_of_range",
+                name,
+                count,
+                f"values outside {low:g}…{high:g} (e.g. {worst:g}) treated as missing",
             )
-            arr[bad] = np.nan
+        )
+        arr[bad] = np.nan
     depth = arrays["depth_m"]
     missing = ~np.isfinite(depth)
-    if np.all(missing):
+    if missing.all():
         depth[:] = 0.0
         steps.append(CleaningStep("depth_missing", "depth_m", n, "no depth at all; set to 0"))
-    elif np.any(missing):
+    elif missing.any():
         depth[missing] = np.interp(t[missing], t[~missing], depth[~missing])
         steps.append(
             CleaningStep(
@@ -159,7 +163,7 @@ def clean_series(
     arrays["depth_m"] = _remove_spikes(t, depth, config, steps)
     flow = arrays["flow_l_min"]
     neg = flow < 0
-    if np.any(neg):
+    if neg.any():
         steps.append(
             CleaningStep(
                 "flow_negative",
@@ -170,7 +174,7 @@ def clean_series(
         )
         flow[neg] = 0.0
     nan_flow = ~np.isfinite(flow)
-    if np.any(nan_flow):
+    if nan_flow.any():
         steps.append(
             CleaningStep(
                 "flow_missing",
@@ -204,8 +208,8 @@ def clean_series(
 def _report_counter_resets(series: PileSeries, steps: list[CleaningStep]) -> None:
     if len(series) < 2:
         return
-    boot_change = np.diff(series.boot) != 0
-    seq_back = (~boot_change) & (np.diff(series.seq) < 0)
+    boot_change = (series.boot[1:] - series.boot[:-1]) != 0
+    seq_back = (~boot_change) & ((series.seq[1:] - series.seq[:-1]) < 0)
     for kind_mask, what in (
         (boot_change, "logger restarted (new boot)"),
         (seq_back, "seq fell back within one boot"),
@@ -221,6 +225,11 @@ def _remove_spikes(
 ) -> FloatArray:
     n = depth.shape[0]
     if n < config.spike_window:
+        return depth
+    # Fast path: a spike needs at least one jump between neighbours faster than a rig moves.
+    jump = np.abs(depth[1:] - depth[:-1])
+    reach = config.max_depth_rate_m_min / 60.0 * (t[1:] - t[:-1]) + config.spike_margin_m
+    if not (jump > reach).any():
         return depth
     med = median_filter(depth, size=config.spike_window, mode="nearest")
     h = config.spike_window // 2
@@ -248,8 +257,11 @@ def _remove_spikes(
 
 def runs(mask: BoolArray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive) indices of the runs of True in ``mask``."""
+    if not mask.any():
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
     padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.diff(padded)
+    edges = padded[1:] - padded[:-1]
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
@@ -266,14 +278,14 @@ def _null_stuck(
     starts, ends = runs(same)
     starts = starts - 1
     long = (ends - starts) >= config.stuck_min_samples
-    if not np.any(long):
+    if not long.any():
         return
     depth = arrays["depth_m"]
     starts, ends = starts[long], ends[long]
     # Few runs are long enough, so looping over them (not over samples) is cheap.
     moved = np.array([np.ptp(depth[s:e]) for s, e in zip(starts, ends, strict=True)])
     stuck_runs = moved >= config.stuck_min_depth_move_m
-    if not np.any(stuck_runs):
+    if not stuck_runs.any():
         return
     count = 0
     for s, e in zip(starts[stuck_runs], ends[stuck_runs], strict=True):
@@ -294,7 +306,7 @@ def _null_stuck(
 def _report_gaps(t: FloatArray, depth: FloatArray, gap_s: float, steps: list[CleaningStep]) -> None:
     if t.shape[0] < 2:
         return
-    dt = np.diff(t)
+    dt = t[1:] - t[:-1]
     gap = dt > gap_s
     count = int(np.count_nonzero(gap))
     if count:

@@ -9,7 +9,7 @@ import numpy as np
 
 from analytics.series import FloatArray, IntArray
 
-DEFAULT_SPEED_WINDOW_S = 6.0
+DEFAULT_SPEED_WINDOW_S = 10.0
 
 
 def vertical_speed_m_min(
@@ -38,9 +38,9 @@ def vertical_speed_m_min(
 
 
 def _neighbour_speed(t_s: FloatArray, depth_m: FloatArray) -> FloatArray:
-    dt = np.diff(t_s)
+    dt = t_s[1:] - t_s[:-1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        v = np.where(dt > 0, np.diff(depth_m) / dt * 60.0, 0.0)
+        v = np.where(dt > 0, (depth_m[1:] - depth_m[:-1]) / dt * 60.0, 0.0)
     out = np.empty(t_s.shape[0])
     out[0] = v[0]
     out[-1] = v[-1]
@@ -57,14 +57,15 @@ def interval_direction(depth_m: FloatArray) -> IntArray:
     """
     if depth_m.shape[0] < 2:
         return np.zeros(0, dtype=np.int64)
-    sign = np.sign(np.diff(depth_m)).astype(np.int64)
-    return _fill_zeros(sign)
+    sign = np.sign(depth_m[1:] - depth_m[:-1]).astype(np.int64)
+    return fill_still(sign)
 
 
-def _fill_zeros(sign: IntArray) -> IntArray:
+def fill_still(sign: IntArray) -> IntArray:
+    """Replace zeros in a ±1/0 step-sign array as ``interval_direction`` describes."""
     m = sign.shape[0]
     moving = sign != 0
-    if not np.any(moving):
+    if not moving.any():
         return np.ones(m, dtype=np.int64)
     idx = np.where(moving, np.arange(m), -1)
     np.maximum.accumulate(idx, out=idx)

@@ -63,11 +63,14 @@ def score_profile(
     empty = np.zeros(0)
     if profile.bin_count == 0:
         return PileScore(None, None, empty, empty, empty, empty)
-    seg = np.floor(profile.top_m / segment_m + 1e-9).astype(np.int64)
-    _, seg = np.unique(seg, return_inverse=True)
+    raw = np.floor(profile.top_m / segment_m + 1e-9).astype(np.int64)
+    # bins are ordered from the top, so segment numbers never decrease: renumber 0, 1, …
+    new_seg = np.empty(raw.shape[0], dtype=bool)
+    new_seg[0] = True
+    new_seg[1:] = raw[1:] != raw[:-1]
+    seg = np.cumsum(new_seg) - 1
     length = np.bincount(seg, profile.length_m)
-    top = np.full(length.shape[0], np.inf)
-    np.minimum.at(top, seg, profile.top_m)
+    top = profile.top_m[new_seg]
     cement = np.bincount(seg, profile.cement_kg) / length
     mixing = np.bincount(seg, profile.mixing_count * profile.length_m) / length
     segment = 0.6 * binder_score(cement, reference_kg_m) + 0.4 * mixing_score(

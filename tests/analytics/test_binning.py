@@ -205,8 +205,8 @@ def test_resampling_1hz_to_5hz(durations: list[float], flows: list[float]) -> No
             t, np.interp(t, tk, dk), np.interp(t, tk, qk), rpm=40.0, density_kg_l=1.5, wc=0.5
         )
 
-    a = depth_profile(sample(1.0), 0.5, config=BinningConfig(speed_window_s=0))
-    b = depth_profile(sample(0.2), 0.5, config=BinningConfig(speed_window_s=0))
+    a = depth_profile(sample(1.0), 0.5)
+    b = depth_profile(sample(0.2), 0.5)
     scale = max(float(a.cement_kg_m.max()), 1.0)
     assert a.bin_count == b.bin_count
     assert a.cement_total_kg == pytest.approx(b.cement_total_kg, rel=0.02)
