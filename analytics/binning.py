@@ -140,8 +140,8 @@ class DepthBin:
     cement_down_kg_m: float
     cement_up_kg_m: float
     slurry_l_m: float
-    blade_passes_per_m: float
-    mixing_count: float
+    blade_passes_per_m: float | None  # None without an rpm channel
+    mixing_count: float | None
     max_withdrawal_m_min: float
     max_withdrawal_spraying_m_min: float
     max_penetration_m_min: float
@@ -228,8 +228,8 @@ class DepthProfile:
             self.cement_down_kg_m.tolist(),
             self.cement_up_kg_m.tolist(),
             self.slurry_l_m.tolist(),
-            self.blade_passes_per_m.tolist(),
-            self.mixing_count.tolist(),
+            _none_for_nan(self.blade_passes_per_m),
+            _none_for_nan(self.mixing_count),
             self.max_withdrawal_m_min.tolist(),
             self.max_withdrawal_spraying_m_min.tolist(),
             self.max_penetration_m_min.tolist(),
@@ -277,7 +277,9 @@ def depth_profile(
     flowing = (dt > 0) & (dt <= config.gap_s)
     minutes = np.where(flowing, dt / 60.0, 0.0)
     q, rpm = series.flow_l_min, series.rpm
-    rpm = np.where(np.isnan(rpm), 0.0, rpm)
+    rpm_nan = np.isnan(rpm)
+    no_rpm = bool(rpm_nan.all())  # no rotation channel: blade passes are unknown (NaN)
+    rpm = np.where(rpm_nan, 0.0, rpm)
     factor = series.density_kg_l / (1.0 + series.wc)
     factor_i = (factor[:-1] + factor[1:]) / 2.0
     factor_i[np.isnan(factor_i)] = 0.0
@@ -359,8 +361,9 @@ def depth_profile(
         cement_down_kg=_sum_by(b[down], cement[down], nb),
         cement_up_kg=_sum_by(b[~down], cement[~down], nb),
         slurry_l=slurry_bin,
-        revolutions=_sum_by(b, revs, nb),
-        revolutions_with_slurry=_sum_by(b, np.where(has_slurry, revs, 0.0), nb),
+        revolutions=_sum_by(b, revs, nb) + (np.nan if no_rpm else 0.0),
+        revolutions_with_slurry=_sum_by(b, np.where(has_slurry, revs, 0.0), nb)
+        + (np.nan if no_rpm else 0.0),
         max_withdrawal_m_min=max_with,
         max_withdrawal_spraying_m_min=max_with_spray,
         max_penetration_m_min=max_pen,

@@ -16,6 +16,8 @@ What is cleaned, in order:
 8. ``gap``: time gaps longer than ``gap_s``. The series keeps them; binning integrates no
    flow across a gap (pass the same ``gap_s`` to binning, as ``evaluate_pile`` does).
 9. ``density_default`` / ``wc_default``: missing density or w/c take the mix design value.
+10. ``rpm_missing``: missing rotation counts as none; with no rotation channel at all, blade
+   passes and mixing count are unknown (NaN, None in bins) and their checks are skipped.
 """
 
 from __future__ import annotations
@@ -184,6 +186,14 @@ def clean_series(
             )
         )
         flow[nan_flow] = 0.0
+    rpm_missing = int(np.count_nonzero(np.isnan(arrays["rpm"])))
+    if rpm_missing:
+        detail = (
+            "no rotation channel: blade passes and mixing count unknown"
+            if rpm_missing == n
+            else "missing rotation counted as none"
+        )
+        steps.append(CleaningStep("rpm_missing", "rpm", rpm_missing, detail))
     for name in config.stuck_channels:
         _null_stuck(name, arrays, config, steps)
     _report_gaps(t, arrays["depth_m"], config.gap_s, steps)

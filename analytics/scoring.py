@@ -4,8 +4,9 @@ Each 1 m segment (``segment_m``) scores binder 100 at cement ≥ reference, 0 at
 linear between; mixing 100 at M ≥ 20 and, below that, proportionally (100 · M / 20 — the
 source only gives the 100 point, so this is our choice); segment = 0.6 · binder + 0.4 ·
 mixing. The pile score is the length-weighted mean of its segments; grade A ≥ 90, B ≥ 70,
-else C. Segments are built from bins by the bin's top depth, so with 0.5 m bins two bins make
-a segment; cement per metre of a segment is its total cement over its length, M likewise.
+else C (without rotation data a segment scores on binder alone). Segments are built from
+bins by the bin's top depth, so with 0.5 m bins two bins make a segment; cement per metre of
+a segment is its total cement over its length, M likewise.
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ def score_profile(
     top = profile.top_m[new_seg]
     cement = np.bincount(seg, profile.cement_kg) / length
     mixing = np.bincount(seg, profile.mixing_count * profile.length_m) / length
-    segment = 0.6 * binder_score(cement, reference_kg_m) + 0.4 * mixing_score(
-        mixing, required_mixing
-    )
+    binder = binder_score(cement, reference_kg_m)
+    mixed = mixing_score(mixing, required_mixing)
+    # without rotation data the mixing part is unknown: the segment scores on binder alone
+    segment = np.where(np.isnan(mixed), binder, 0.6 * binder + 0.4 * mixed)
     score = float(np.sum(segment * length) / np.sum(length))
     return PileScore(score, grade(score), top, cement, mixing, segment)

@@ -214,3 +214,27 @@ def test_resampling_1hz_to_5hz(durations: list[float], flows: list[float]) -> No
     # which 1 Hz can miss by up to speed · 1 s at the turn; its cement in kg still agrees
     assert np.all(np.abs(a.cement_kg_m - b.cement_kg_m)[:-1] <= 0.05 * scale)
     assert abs(a.cement_kg[-1] - b.cement_kg[-1]) <= 0.05 * scale * 0.5
+
+
+def test_no_rpm_channel_means_unknown_blade_passes() -> None:
+    s = PileSeries.from_arrays(
+        np.arange(0.0, 121.0),
+        np.arange(0.0, 121.0) / 60,
+        np.full(121, 40.0),
+        density_kg_l=1.5,
+        wc=0.5,
+    )
+    p = depth_profile(s)
+    assert np.all(np.isnan(p.blade_passes_per_m))
+    assert p.bins()[0].blade_passes_per_m is None and p.bins()[0].mixing_count is None
+
+
+def test_stroke_speed_survives_a_centimetre_encoder() -> None:
+    # withdrawal 5 → 0 m at 0.45 m/min, 1 Hz, depth floored to whole centimetres: every
+    # stroke's mean speed through a 0.5 m bin stays within about 2% of 0.45
+    t = np.arange(0.0, 5.0 / 0.45 * 60.0 + 1.0)
+    d = np.floor((5.0 - t * 0.45 / 60.0).clip(0.0) * 100.0) / 100.0
+    s = PileSeries.from_arrays(t, d, np.full(t.size, 40.0), rpm=40.0, density_kg_l=1.5, wc=0.5)
+    p = depth_profile(s)
+    assert np.all(np.abs(p.max_withdrawal_spraying_m_min - 0.45) < 0.01)
+    assert np.all(p.max_penetration_m_min == 0.0)

@@ -67,7 +67,9 @@ def test_stuck_pressure_becomes_missing() -> None:
 def test_gap_and_counter_reset_are_reported() -> None:
     t = np.r_[np.arange(0.0, 10.0), np.arange(40.0, 50.0)]
     seq = np.r_[np.arange(10), np.arange(10)]  # counter restarted
-    s = PileSeries.from_arrays(t, t / 60, np.full(20, 30.0), seq=seq, density_kg_l=1.5, wc=0.5)
+    s = PileSeries.from_arrays(
+        t, t / 60, np.full(20, 30.0), seq=seq, density_kg_l=1.5, wc=0.5, rpm=40.0
+    )
     out = clean_series(s)
     kinds = {st.kind: st.count for st in out.steps}
     assert kinds == {"counter_reset": 1, "gap": 1}
@@ -77,3 +79,21 @@ def test_gap_and_counter_reset_are_reported() -> None:
 def test_bad_config_names_the_value() -> None:
     with pytest.raises(CleaningError, match="spike_window = 4"):
         CleaningConfig(spike_window=4)
+
+
+def test_build_steps_and_missing_rpm_are_reported() -> None:
+    rows = [
+        {
+            "seq": i,
+            "t": f"2026-01-01T00:00:{i:02d}Z",
+            "depth_m": i / 60,
+            "flow_l_min": 30.0,
+            "density_kg_l": 1.5,
+            "wc": 0.5,
+        }
+        for i in range(10)
+    ]
+    s = PileSeries.from_samples([rows[1], rows[0], *rows[2:], rows[5]])
+    kinds = {st.kind: st.count for st in clean_series(s).steps}
+    # one duplicate, two late arrivals (row 0 after row 1; the repeated row 5), no rpm at all
+    assert kinds == {"duplicate": 1, "out_of_order": 2, "rpm_missing": 10}

@@ -1,5 +1,10 @@
+import functools
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics.evaluation import VERSION, evaluate_pile
 from analytics.series import PileSeries
@@ -75,3 +80,42 @@ def test_empty_series() -> None:
     e = evaluate_pile(PileSeries.from_arrays([], [], []), PLAN)
     assert e.verdict == "fail"
     assert e.bins == []
+
+
+def test_no_rpm_skips_mixing_rules() -> None:
+    s = good_4s2p(10.0)
+    e = evaluate_pile(s.with_channels(rpm=np.full(len(s), np.nan)), PLAN)
+    assert e.verdict == "pass", e.reasons
+    assert any(c.kind == "rpm_missing" for c in e.cleaning)
+    assert e.bins[0].blade_passes_per_m is None
+
+
+@functools.cache
+def _rows() -> list[dict[str, object]]:
+    s = good_4s2p(4.0, dt=2.0)
+    base = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+    return [
+        {
+            "seq": i,
+            "t": (base + timedelta(seconds=float(s.t_s[i]))).isoformat(),
+            "depth_m": float(s.depth_m[i]),
+            "flow_l_min": float(s.flow_l_min[i]),
+            "rpm": float(s.rpm[i]),
+            "density_kg_l": 1.78,
+            "wc": 0.6,
+        }
+        for i in range(len(s))
+    ]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_evaluation_ignores_arrival_order(rnd: object) -> None:
+    rows = _rows()
+    shuffled = list(rows)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    plan = PlannedPile("P", 0.0, 0.0, 4.0, 0.5, 55.0, 0.6, 1.78, 4, "4S2P")
+    a = evaluate_pile(PileSeries.from_samples(rows), plan)
+    b = evaluate_pile(PileSeries.from_samples(shuffled), plan)
+    assert a.summary() == b.summary()
+    assert a.profile_dict() == b.profile_dict()
