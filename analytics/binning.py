@@ -43,30 +43,32 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analytics.formulas import (
+    DEFAULT_GEOMETRY,
+    BinningError,
+    RigGeometry,
+    blade_rotation_number,
+    cement_kg,
+    mixing_count,
+    mixing_factor,
+)
 from analytics.kinematics import fill_still
+from analytics.profile import DepthBin, DepthProfile
 from analytics.series import BoolArray, FloatArray, IntArray, PileSeries
 
-
-class BinningError(ValueError):
-    def __init__(self, name: str, value: object, reason: str) -> None:
-        self.name = name
-        self.value = value
-        super().__init__(f"{name} = {value!r}: {reason}")
-
-
-@dataclass(frozen=True, slots=True)
-class RigGeometry:
-    """Mixing tool: blade width h (m), blade angle β (degrees), blade count Z (= ΣM)."""
-
-    blade_width_m: float = 0.10
-    blade_angle_deg: float = 0.0
-    blades: int = 4
-
-    def __post_init__(self) -> None:
-        if self.blade_width_m <= 0:
-            raise BinningError("blade_width_m", self.blade_width_m, "must be > 0")
-        if self.blades < 1:
-            raise BinningError("blades", self.blades, "must be ≥ 1")
+__all__ = [
+    "BinningConfig",
+    "BinningError",
+    "DepthBin",
+    "DepthProfile",
+    "RigGeometry",
+    "bin_edges",
+    "blade_rotation_number",
+    "cement_kg",
+    "depth_profile",
+    "mixing_count",
+    "mixing_factor",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,42 +80,6 @@ class BinningConfig:
     speed_min_travel_m: float = 0.10
     min_last_bin_fraction: float = 0.5
     slurry_present_l: float = 1e-6
-
-
-def cement_kg(slurry_l: float, density_kg_l: float, wc: float) -> float:
-    """Cement in ``slurry_l`` litres of slurry: V · ρ / (1 + w/c)."""
-    if density_kg_l <= 0 or wc < 0:
-        raise BinningError("density_kg_l, wc", (density_kg_l, wc), "must be > 0 and ≥ 0")
-    return slurry_l * density_kg_l / (1.0 + wc)
-
-
-def blade_rotation_number(
-    blades: int,
-    rpm_down: float,
-    speed_down_m_min: float,
-    rpm_up: float,
-    speed_up_m_min: float,
-    *,
-    injection_on_withdrawal_only: bool = False,
-) -> float:
-    """EN 14679 T = ΣM · (Nd/Vd + Nu/Vu); Nd counts 0 with injection on withdrawal only."""
-    if speed_down_m_min <= 0 or speed_up_m_min <= 0:
-        raise BinningError("speed_m_min", (speed_down_m_min, speed_up_m_min), "must be > 0")
-    nd = 0.0 if injection_on_withdrawal_only else rpm_down
-    return blades * (nd / speed_down_m_min + rpm_up / speed_up_m_min)
-
-
-def mixing_count(geometry: RigGeometry, rpm: float, speed_m_min: float) -> float:
-    """M = h · cos β · Z · N / v for one stroke."""
-    if speed_m_min <= 0:
-        raise BinningError("speed_m_min", speed_m_min, "must be > 0")
-    return _mixing_factor(geometry) * rpm / speed_m_min
-
-
-def _mixing_factor(geometry: RigGeometry) -> float:
-    return (
-        geometry.blade_width_m * math.cos(math.radians(geometry.blade_angle_deg)) * geometry.blades
-    )
 
 
 def bin_edges(depth_reached_m: float, bin_m: float, min_last_fraction: float = 0.5) -> FloatArray:
@@ -132,120 +98,6 @@ def bin_edges(depth_reached_m: float, bin_m: float, min_last_fraction: float = 0
     return np.asarray(edges, dtype=np.float64)
 
 
-@dataclass(frozen=True, slots=True)
-class DepthBin:
-    top_m: float
-    bottom_m: float
-    cement_kg_m: float
-    cement_down_kg_m: float
-    cement_up_kg_m: float
-    slurry_l_m: float
-    blade_passes_per_m: float | None  # None without an rpm channel
-    mixing_count: float | None
-    max_withdrawal_m_min: float
-    max_withdrawal_spraying_m_min: float
-    max_penetration_m_min: float
-    passes: int
-    spraying_passes: int
-    pressure_min_mpa: float | None
-    pressure_max_mpa: float | None
-
-    def to_dict(self) -> dict[str, float | int | None]:
-        return {name: getattr(self, name) for name in self.__slots__}
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class DepthProfile:
-    """Per-bin totals (arrays, one entry per bin); per-metre values are properties."""
-
-    edges_m: FloatArray
-    cement_kg: FloatArray
-    cement_down_kg: FloatArray
-    cement_up_kg: FloatArray
-    slurry_l: FloatArray
-    revolutions: FloatArray
-    revolutions_with_slurry: FloatArray
-    max_withdrawal_m_min: FloatArray
-    max_withdrawal_spraying_m_min: FloatArray
-    max_penetration_m_min: FloatArray
-    passes: IntArray
-    spraying_passes: IntArray
-    pressure_min_mpa: FloatArray
-    pressure_max_mpa: FloatArray
-    geometry: RigGeometry
-    cement_outside_kg: float
-    slurry_outside_l: float
-
-    @property
-    def bin_count(self) -> int:
-        return int(self.edges_m.shape[0] - 1)
-
-    @property
-    def top_m(self) -> FloatArray:
-        return self.edges_m[:-1]
-
-    @property
-    def bottom_m(self) -> FloatArray:
-        return self.edges_m[1:]
-
-    @property
-    def length_m(self) -> FloatArray:
-        return self.edges_m[1:] - self.edges_m[:-1]
-
-    @property
-    def cement_kg_m(self) -> FloatArray:
-        return self.cement_kg / self.length_m
-
-    @property
-    def cement_down_kg_m(self) -> FloatArray:
-        return self.cement_down_kg / self.length_m
-
-    @property
-    def cement_up_kg_m(self) -> FloatArray:
-        return self.cement_up_kg / self.length_m
-
-    @property
-    def slurry_l_m(self) -> FloatArray:
-        return self.slurry_l / self.length_m
-
-    @property
-    def blade_passes_per_m(self) -> FloatArray:
-        return self.geometry.blades * self.revolutions_with_slurry / self.length_m
-
-    @property
-    def mixing_count(self) -> FloatArray:
-        return _mixing_factor(self.geometry) * self.revolutions / self.length_m
-
-    @property
-    def cement_total_kg(self) -> float:
-        return float(self.cement_kg.sum())
-
-    def bins(self) -> list[DepthBin]:
-        cols = zip(
-            self.top_m.tolist(),
-            self.bottom_m.tolist(),
-            self.cement_kg_m.tolist(),
-            self.cement_down_kg_m.tolist(),
-            self.cement_up_kg_m.tolist(),
-            self.slurry_l_m.tolist(),
-            _none_for_nan(self.blade_passes_per_m),
-            _none_for_nan(self.mixing_count),
-            self.max_withdrawal_m_min.tolist(),
-            self.max_withdrawal_spraying_m_min.tolist(),
-            self.max_penetration_m_min.tolist(),
-            self.passes.tolist(),
-            self.spraying_passes.tolist(),
-            _none_for_nan(self.pressure_min_mpa),
-            _none_for_nan(self.pressure_max_mpa),
-            strict=True,
-        )
-        return [DepthBin(*row) for row in cols]
-
-
-def _none_for_nan(arr: FloatArray) -> list[float | None]:
-    return [None if math.isnan(x) else x for x in arr.tolist()]
-
-
 def _sum_by(index: IntArray, weights: FloatArray, nb: int) -> FloatArray:
     return np.asarray(np.bincount(index, weights, minlength=nb), dtype=np.float64)
 
@@ -258,7 +110,7 @@ def _linear_integral(x0: FloatArray, x1: FloatArray, a: FloatArray, b: FloatArra
 def depth_profile(
     series: PileSeries,
     bin_m: float = 0.5,
-    geometry: RigGeometry = RigGeometry(),
+    geometry: RigGeometry = DEFAULT_GEOMETRY,
     config: BinningConfig = BinningConfig(),
     edges_m: FloatArray | None = None,
 ) -> DepthProfile:

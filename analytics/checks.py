@@ -4,50 +4,43 @@ Severities: ``critical`` and ``warning`` fail a final pile; ``info`` does not. A
 the warning fraction (90%) and design is ``info``: single 0.5 m bins carry sampling noise,
 while the pile's total must still reach design × length (a critical rule).
 Bin rules with many neighbouring failing bins are merged into one depth interval, except
-the cement rule, which names every bin. Sample rules (pressure, w/c, density, tilt) look at
-samples in the ground (and, but for tilt, while spraying) and ignore violations shorter than
-``limits.min_violation_s``. At most ``limits.max_findings_per_rule`` findings per rule.
+the cement rule, which names every bin. Sample rules (pressure, w/c, density, tilt,
+interruptions, dwell) live in ``analytics.sample_checks`` and are re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.binning import DepthProfile
 from analytics.cleaning import runs
-from analytics.kinematics import sample_direction
+from analytics.findings import SEVERITY_ORDER, Finding, sort_findings
+from analytics.findings import interval_text as _iv
 from analytics.limits import AcceptanceLimits
+from analytics.profile import DepthProfile
+from analytics.sample_checks import (
+    bottom_dwell_s,
+    check_interruptions,
+    check_samples,
+)
 from analytics.series import BoolArray, FloatArray, PileSeries
 from siteplan.csv_format import PlannedPile
 
+__all__ = [
+    "SEVERITY_ORDER",
+    "Finding",
+    "bottom_dwell_s",
+    "check_bin_cement",
+    "check_bins_process",
+    "check_interruptions",
+    "check_pile_totals",
+    "check_samples",
+    "sort_findings",
+]
+
 # Speeds equal to a limit within rounding (1e-6 m/min) do not exceed it.
 SPEED_EPS_M_MIN = 1e-6
-SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    rule: str
-    severity: str
-    depth_top_m: float | None
-    depth_bottom_m: float | None
-    value: float | None
-    limit: float | None
-    message: str
-
-    @property
-    def fails(self) -> bool:
-        return self.severity != "info"
-
-    def to_dict(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self.__slots__}
-
-
-def _iv(top: float, bottom: float) -> str:
-    return f"{top:.1f}–{bottom:.1f} m"
 
 
 def check_bin_cement(
@@ -252,208 +245,6 @@ def check_bins_process(
     return out
 
 
-def check_samples(
-    series: PileSeries, limits: AcceptanceLimits, design_density_kg_l: float | None = None
-) -> list[Finding]:
-    """Pressure, w/c and density while spraying in the ground; tilt in the ground."""
-    out: list[Finding] = []
-    d, q = series.depth_m, series.flow_l_min
-    in_ground = d > 0
-    spraying = in_ground & (q >= limits.spray_min_flow_l_min)
-    tilt = np.hypot(series.tilt_x_deg, series.tilt_y_deg)
-    rules = (
-        (
-            "pressure",
-            "pressure",
-            series.pressure_mpa,
-            spraying,
-            limits.pressure_min_mpa,
-            limits.pressure_max_mpa,
-            " MPa",
-            2,
-        ),
-        ("wc", "w/c", series.wc, spraying, limits.wc_min, limits.wc_max, "", 2),
-        (
-            "density",
-            "density",
-            series.density_kg_l,
-            spraying,
-            limits.density_min_kg_l,
-            limits.density_max_kg_l,
-            " kg/L",
-            2,
-        ),
-        ("tilt", "mast inclination", tilt, in_ground, None, limits.max_tilt_deg, "°", 2),
-    )
-    for rule, label, arr, where, lo, hi, unit, dec in rules:
-        low = where & (arr < lo) if lo is not None else np.zeros(len(series), dtype=bool)
-        high = where & (arr > hi) if hi is not None else np.zeros(len(series), dtype=bool)
-        for mask, bound, word, pick in ((low, lo, "below", np.min), (high, hi, "above", np.max)):
-            if bound is None or not mask.any():
-                continue
-            out.extend(
-                _sample_runs(
-                    series,
-                    mask,
-                    arr,
-                    pick,
-                    limits,
-                    rule,
-                    label,
-                    f"{word} {bound:.{dec}f}{unit}",
-                    bound,
-                    unit,
-                    dec,
-                )
-            )
-    if design_density_kg_l is not None and limits.density_design_tolerance_kg_l is not None:
-        rho = series.density_kg_l[spraying]
-        rho = rho[np.isfinite(rho)]
-        lim = design_density_kg_l - limits.density_design_tolerance_kg_l
-        if rho.shape[0] and float(rho.mean()) < lim:
-            out.append(
-                Finding(
-                    "density_mean",
-                    "warning",
-                    float(d[spraying].min()),
-                    float(d[spraying].max()),
-                    float(rho.mean()),
-                    lim,
-                    f"mean density while spraying {rho.mean():.2f} kg/L is below "
-                    f"design {design_density_kg_l:.2f} − "
-                    f"{limits.density_design_tolerance_kg_l:.2f} kg/L ({lim:.2f})",
-                )
-            )
-    return out
-
-
-def _sample_runs(
-    series: PileSeries,
-    mask: BoolArray,
-    arr: FloatArray,
-    pick: Callable[..., float],
-    limits: AcceptanceLimits,
-    rule: str,
-    label: str,
-    words: str,
-    bound: float,
-    unit: str,
-    dec: int,
-) -> list[Finding]:
-    t, d = series.t_s, series.depth_m
-    starts, ends = runs(mask)
-    duration = t[np.minimum(ends, len(series) - 1)] - t[starts]
-    long = duration >= limits.min_violation_s
-    out: list[Finding] = []
-    for s, e, dur in list(zip(starts[long], ends[long], duration[long], strict=True))[
-        : limits.max_findings_per_rule
-    ]:
-        v = float(pick(arr[s:e]))
-        top, bottom = float(d[s:e].min()), float(d[s:e].max())
-        out.append(
-            Finding(
-                rule,
-                "warning",
-                top,
-                bottom,
-                v,
-                bound,
-                f"{label} {v:.{dec}f}{unit} at {_iv(top, bottom)} for {dur:.0f} s is {words}",
-            )
-        )
-    return out
-
-
-def check_interruptions(series: PileSeries, limits: AcceptanceLimits) -> list[Finding]:
-    """Slurry interruptions (断浆): flow stops while the tool moves on, then restarts.
-
-    An interruption is a run of samples without flow that follows flow and is followed by
-    flow again, during which the tool moved on (in the direction it was going when flow
-    stopped, at depth d_s) by ≥ ``interruption_min_move_m`` without reaching the end of the
-    stroke (the top zone ``interruption_top_m`` on withdrawal, the bottom band on
-    penetration — stopping flow there ends a spraying stroke). It is covered if, between
-    the stop and the moment the tool next passes d_s again with flow on, it went back at
-    least ``interruption_overlap_m`` beyond d_s into treated soil (deeper on withdrawal,
-    shallower on penetration); else the depth span crossed without flow is a defect.
-    """
-    n = len(series)
-    if n < 3:
-        return []
-    d = series.depth_m
-    flow_on = series.flow_l_min >= limits.spray_min_flow_l_min
-    starts, ends = runs(~flow_on)
-    keep = (starts > 0) & (ends < n)
-    stop, restart = starts[keep] - 1, ends[keep]
-    if stop.shape[0] == 0:
-        return []
-    idx = np.empty(2 * stop.shape[0], dtype=np.int64)
-    idx[0::2], idx[1::2] = stop, restart + 1
-    ext = np.append(d, d[-1])
-    run_max = np.maximum.reduceat(ext, idx)[0::2]
-    run_min = np.minimum.reduceat(ext, idx)[0::2]
-    d_s = d[stop]
-    direction = sample_direction(d)[stop]
-    bottom = float(d.max()) - limits.bottom_band_m
-    moved = np.where(direction > 0, run_max - d_s, d_s - run_min)
-    to_end = np.where(direction > 0, run_max >= bottom, run_min <= limits.interruption_top_m)
-    event = (moved >= limits.interruption_min_move_m) & ~to_end
-    out: list[Finding] = []
-    ov = limits.interruption_overlap_m
-    for s, r, ds, sign, top, bot in zip(
-        stop[event],
-        restart[event],
-        d_s[event],
-        direction[event],
-        run_min[event],
-        run_max[event],
-        strict=True,
-    ):
-        past = (d[r:] <= ds) if sign < 0 else (d[r:] >= ds)
-        hits = np.flatnonzero(flow_on[r:] & past)
-        k = r + int(hits[0]) if hits.shape[0] else n - 1
-        window = d[s : k + 1]
-        back = float(window.max() - ds) if sign < 0 else float(ds - window.min())
-        stroke = "withdrawal" if sign < 0 else "penetration"
-        if back >= ov:
-            out.append(
-                Finding(
-                    "slurry_interruption",
-                    "info",
-                    float(top),
-                    float(bot),
-                    back,
-                    ov,
-                    f"slurry stopped at {ds:.2f} m on {stroke} ({_iv(top, bot)}); "
-                    f"the tool went back {back:.2f} m (≥ {ov:.2f} m): covered",
-                )
-            )
-        else:
-            out.append(
-                Finding(
-                    "slurry_interruption",
-                    "critical",
-                    float(top),
-                    float(bot),
-                    back,
-                    ov,
-                    f"slurry stopped at {ds:.2f} m on {stroke}: {_iv(top, bot)} "
-                    f"without slurry; the tool went back only {back:.2f} m, "
-                    f"less than {ov:.2f} m",
-                )
-            )
-    return out[: limits.max_findings_per_rule]
-
-
-def bottom_dwell_s(series: PileSeries, band_m: float, gap_s: float = 10.0) -> float:
-    """Time spent within ``band_m`` of the deepest depth (both interval ends in the band)."""
-    if len(series) < 2:
-        return 0.0
-    d = series.depth_m
-    near = d >= d.max() - band_m
-    dt = series.t_s[1:] - series.t_s[:-1]
-    return float(dt[near[:-1] & near[1:] & (dt <= gap_s)].sum())
-
-
 def check_pile_totals(
     series: PileSeries,
     profile: DepthProfile,
@@ -510,13 +301,3 @@ def check_pile_totals(
                 )
             )
     return out
-
-
-def sort_findings(findings: list[Finding]) -> list[Finding]:
-    return sorted(
-        findings,
-        key=lambda f: (
-            SEVERITY_ORDER.get(f.severity, 3),
-            f.depth_top_m if f.depth_top_m is not None else -1.0,
-        ),
-    )
