@@ -6,12 +6,9 @@ from analytics.checks import (
     bottom_dwell_s,
     check_bin_cement,
     check_bins_process,
-    check_interruptions,
     check_pile_totals,
-    check_samples,
 )
 from analytics.limits import SINGLE_DOUBLE_AXIS
-from analytics.series import PileSeries
 from siteplan.csv_format import PlannedPile
 from tests.analytics.synth import Leg, build, move
 
@@ -69,55 +66,6 @@ def test_stroke_share_check_when_configured() -> None:
     assert rules.count("bin_cement") == 4
 
 
-def _withdrawal_with_stall(back_to_m: float | None) -> PileSeries:
-    # spray down 0 → 10 m, then withdraw spraying at 0.5 m/min; slurry stops at 6.0 m while the
-    # tool keeps rising to 5.0 m. Then either it restarts there (None), or the tool goes back
-    # down to ``back_to_m`` with the pump still off and restarts the slurry before lifting.
-    legs = [
-        move(10.0, 1.0, 0.0, 60.0),
-        Leg(10.0, 40.0, 60.0),
-        move(6.0, 0.5, 10.0, 60.0),
-        move(5.0, 0.5, 6.0, 0.0),
-    ]
-    if back_to_m is not None:
-        legs.append(move(back_to_m, 0.5, 5.0, 0.0))
-        legs.append(move(0.0, 0.5, back_to_m, 60.0))
-    else:
-        legs.append(move(0.0, 0.5, 5.0, 60.0))
-    return build(legs, density_kg_l=1.5, wc=0.6)
-
-
-def test_stall_without_overlap_is_a_defect() -> None:
-    found = check_interruptions(_withdrawal_with_stall(None), SINGLE_DOUBLE_AXIS)
-    assert len(found) == 1
-    f = found[0]
-    assert (f.rule, f.severity) == ("slurry_interruption", "critical")
-    assert (f.depth_top_m, f.depth_bottom_m) == pytest.approx((5.0, 6.0))
-    assert f.value == pytest.approx(0.0)
-    assert "5.0–6.0 m without slurry" in f.message
-
-
-def test_stall_with_overlap_is_covered() -> None:
-    found = check_interruptions(_withdrawal_with_stall(6.6), SINGLE_DOUBLE_AXIS)
-    assert [(f.severity, round(f.value or 0, 6)) for f in found] == [("info", 0.6)]
-
-
-def test_stall_with_too_little_overlap() -> None:
-    found = check_interruptions(_withdrawal_with_stall(6.3), SINGLE_DOUBLE_AXIS)
-    assert [(f.severity, round(f.value or 0, 6)) for f in found] == [("critical", 0.3)]
-
-
-def test_end_of_spraying_is_not_an_interruption() -> None:
-    # spray down and up, pump off for the last 0.2 m, then a dry mixing stroke with a restart
-    legs = [
-        move(5.0, 1.0, 0.0, 60.0),
-        move(0.2, 0.5, 5.0, 60.0),
-        move(0.0, 0.5, 0.2, 0.0),
-        move(5.0, 1.0, 0.0, 60.0),
-    ]
-    assert check_interruptions(build(legs), SINGLE_DOUBLE_AXIS) == []
-
-
 def test_speed_rules_per_bin() -> None:
     # penetration 1.2 m/min (limit 1.0), withdrawal spraying 0.7 (limit 0.5) over 0–3 m
     s = build([move(3.0, 1.2, 0.0, 40.0), move(0.0, 0.7, 3.0, 40.0)], density_kg_l=1.5, wc=0.6)
@@ -141,31 +89,6 @@ def test_process_passes_and_blade_passes() -> None:
     )
     # 10 rpm at 1 m/min both ways: 20 rev/m → T = 4 · 20 = 80 < 350 and M = 0.4 · 20 = 8 < 20
     assert rules["blade_passes"].value == pytest.approx(80.0)
-
-
-def test_sample_rules() -> None:
-    t = np.arange(0.0, 200.0)
-    p = np.full(200, 0.5) + 0.001 * np.sin(t)
-    p[50:110] = 0.3  # 60 s low
-    p[150:152] = 0.7  # a 2 s blip: ignored
-    tilt = np.zeros(200)
-    tilt[120:140] = 0.5  # beyond 0.38°
-    wc = np.full(200, 0.6)
-    s = PileSeries.from_arrays(
-        t,
-        0.1 + t / 60.0,
-        np.full(200, 40.0),
-        pressure_mpa=p,
-        tilt_x_deg=tilt,
-        tilt_y_deg=0.0,
-        wc=wc,
-        density_kg_l=1.3,
-    )
-    found = check_samples(s, SINGLE_DOUBLE_AXIS, design_density_kg_l=1.5)
-    rules = sorted(f.rule for f in found)
-    assert rules == ["density", "density_mean", "pressure", "tilt"]
-    pressure = next(f for f in found if f.rule == "pressure")
-    assert pressure.message.startswith("pressure 0.30 MPa at 0.9–1.9 m for 60 s is below 0.40")
 
 
 def test_pile_totals() -> None:

@@ -1,5 +1,8 @@
 import numpy as np
 
+from analytics.binning import depth_profile
+from analytics.checks import check_bin_cement
+from analytics.limits import SINGLE_DOUBLE_AXIS
 from analytics.live import closed_bins, current_stroke
 from tests.analytics.synth import build, move
 
@@ -29,3 +32,16 @@ def test_noise_does_not_start_a_new_stroke() -> None:
     d[-3:] = d[-3:] - np.array([0.0, 0.03, 0.0])  # 3 cm jitter, less than reversal_m
     assert current_stroke(d).direction == 1
     assert current_stroke(np.zeros(4)).direction == 0
+
+
+def test_closed_bins_feed_a_live_cement_check() -> None:
+    # spraying 30 L/min at 1 m/min with 1 kg cement per litre: 30 kg/m on the way down, but
+    # the pump fails from 1.0 m: bin 2 (1.0–1.5) closes with 0 kg/m, a critical alert at
+    # once, while bins 0 and 1 are fine against a per-stroke design share of 27.5 kg/m
+    s = build([move(1.0, 1.0, 0.0, 30.0), move(1.6, 1.0, 1.0, 0.0)], density_kg_l=1.2, wc=0.2)
+    bins = closed_bins(s, 0.5, set())
+    assert bins == [0, 1, 2]
+    grid = np.arange(0, 5) * 0.5
+    prof = depth_profile(s, 0.5, edges_m=grid)
+    found = check_bin_cement(prof, 27.5, SINGLE_DOUBLE_AXIS, only=bins)
+    assert [(f.depth_top_m, f.severity) for f in found] == [(1.0, "critical")]
