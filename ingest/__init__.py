@@ -1,0 +1,1 @@
+"""`pilewatch ingest`: MQTT → PostgreSQL/TimescaleDB, every sample stored once."""

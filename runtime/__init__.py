@@ -1,0 +1,1 @@
+"""Process-level plumbing: settings, embedded services and the `up` supervisor."""

@@ -1,0 +1,145 @@
+"""Ordered, versioned SQL migrations, safe to run twice and from several processes at once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from importlib import resources
+
+import psycopg
+
+from runtime.settings import Settings
+from storage.db import connect, has_timescaledb
+
+log = logging.getLogger(__name__)
+
+# Any constant will do; every pilewatch process that migrates takes the same lock.
+MIGRATION_LOCK_KEY = 0x50494C45  # "PILE"
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations() -> list[Migration]:
+    folder = resources.files("storage") / "migrations"
+    found: list[Migration] = []
+    for entry in folder.iterdir():
+        if not entry.name.endswith(".sql"):
+            continue
+        stem = entry.name.removesuffix(".sql")
+        number, _, name = stem.partition("_")
+        if not number.isdigit():
+            raise MigrationError(f"migration file {entry.name!r} must start with a number")
+        found.append(Migration(int(number), name, entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise MigrationError(f"duplicate migration numbers in {versions}")
+    return found
+
+
+def timescaledb_loadable(conn: psycopg.Connection[dict[str, object]]) -> bool:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') AS ok,"
+        " current_setting('shared_preload_libraries') AS preload"
+    ).fetchone()
+    assert row is not None
+    return bool(row["ok"]) and "timescaledb" in str(row["preload"])
+
+
+def migrate(url: str, settings: Settings) -> list[int]:
+    """Apply what is missing; returns the versions this call applied."""
+    applied_now: list[int] = []
+    with connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+        try:
+            use_timescale = _prepare_timescaledb(conn, settings)
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version integer PRIMARY KEY, name text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {
+                int(str(r["version"]))
+                for r in conn.execute("SELECT version FROM schema_migrations").fetchall()
+            }
+            for migration in load_migrations():
+                if migration.version in done:
+                    continue
+                with conn.transaction():
+                    conn.execute(
+                        "SELECT set_config('pilewatch.timescaledb', %s, true),"
+                        " set_config('pilewatch.chunk_days', %s, true)",
+                        ("on" if use_timescale else "off", str(settings.telemetry_chunk_days)),
+                    )
+                    conn.execute(migration.sql.encode())
+                    conn.execute(
+                        "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                        (migration.version, migration.name),
+                    )
+                log.info("applied migration %04d_%s", migration.version, migration.name)
+                applied_now.append(migration.version)
+            if use_timescale:
+                apply_timescale_policies(conn, settings)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+    return applied_now
+
+
+def _prepare_timescaledb(conn: psycopg.Connection[dict[str, object]], settings: Settings) -> bool:
+    if settings.timescaledb == "off":
+        return False
+    if has_timescaledb(conn):
+        return True
+    if timescaledb_loadable(conn):
+        conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+        return True
+    if settings.timescaledb == "require":
+        raise MigrationError(
+            "PILEWATCH_TIMESCALEDB=require but the timescaledb extension is not installed and"
+            " preloaded on this server"
+        )
+    return False
+
+
+def telemetry_is_hypertable(conn: psycopg.Connection[dict[str, object]]) -> bool:
+    if not has_timescaledb(conn):
+        return False
+    row = conn.execute(
+        "SELECT 1 AS ok FROM timescaledb_information.hypertables"
+        " WHERE hypertable_name = 'telemetry'"
+    ).fetchone()
+    return row is not None
+
+
+def apply_timescale_policies(
+    conn: psycopg.Connection[dict[str, object]], settings: Settings
+) -> None:
+    """Compression segmented by rig, and retention when configured; re-applied on each start
+    so a changed setting takes effect."""
+    if not telemetry_is_hypertable(conn):
+        return
+    conn.execute(
+        "ALTER TABLE telemetry SET (timescaledb.compress,"
+        " timescaledb.compress_segmentby = 'rig_id', timescaledb.compress_orderby = 't')"
+    )
+    conn.execute("SELECT remove_compression_policy('telemetry', if_exists => true)")
+    if settings.telemetry_compress_after_days > 0:
+        conn.execute(
+            "SELECT add_compression_policy('telemetry', make_interval(days => %s))",
+            (settings.telemetry_compress_after_days,),
+        )
+    conn.execute("SELECT remove_retention_policy('telemetry', if_exists => true)")
+    if settings.telemetry_retention_days > 0:
+        conn.execute(
+            "SELECT add_retention_policy('telemetry', make_interval(days => %s))",
+            (settings.telemetry_retention_days,),
+        )

@@ -1,0 +1,1 @@
+"""The MQTT contract (contract §1): topics, payloads and their validation."""
