@@ -61,17 +61,29 @@ def read_recording(path: str | Path) -> Iterator[Recorded]:
                 raise ValueError(f"{path}: line {n} is not a recorded message: {exc}") from exc
 
 
+def _protocol(protocol: str) -> int:
+    # amqtt speaks MQTT 3.1.1 only; mosquitto speaks both.
+    return mqtt.MQTTv311 if protocol == "3.1.1" else mqtt.MQTTv5
+
+
 class Recorder:
     """Subscribes to ``topic_filter`` and appends every message to ``path``."""
 
-    def __init__(self, broker_url: str, topic_filter: str, path: str | Path, qos: int = 1) -> None:
+    def __init__(
+        self,
+        broker_url: str,
+        topic_filter: str,
+        path: str | Path,
+        qos: int = 1,
+        protocol: str = "5",
+    ) -> None:
         self.host, self.port = parse_broker_url(broker_url)
         self.topic_filter, self.path, self.qos = topic_filter, Path(path), qos
         self.count = 0
         self.subscribed = threading.Event()
         self._lock = threading.Lock()
         self._fh: IO[str] | None = None
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=_protocol(protocol))
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message
@@ -119,11 +131,12 @@ def record(
     path: str | Path,
     duration_s: float | None = None,
     stop: threading.Event | None = None,
+    protocol: str = "5",
 ) -> int:
     """Record until ``duration_s`` real seconds pass or ``stop`` is set; returns the count."""
     if duration_s is None and stop is None:
         raise ValueError("give duration_s or a stop event")
-    rec = Recorder(broker_url, topic_filter, path)
+    rec = Recorder(broker_url, topic_filter, path, protocol=protocol)
     rec.start()
     waiter = stop or threading.Event()
     try:
@@ -141,12 +154,14 @@ class ReplayReport:
     recorded_span_s: float
 
 
-def replay(path: str | Path, broker_url: str, speed: float | None = 1.0) -> ReplayReport:
+def replay(
+    path: str | Path, broker_url: str, speed: float | None = 1.0, protocol: str = "5"
+) -> ReplayReport:
     """Publish a recording again in file order; waits until every message is acknowledged."""
     if speed is not None and speed <= 0:
         raise ValueError("speed must be positive or None")
     host, port = parse_broker_url(broker_url)
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=_protocol(protocol))
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
     client.connect(host, port, keepalive=30)

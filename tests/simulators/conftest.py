@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -10,13 +9,18 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from simulators.publisher import parse_broker_url
+from tests.conftest import BrokerInfo
 
-BROKER = os.environ.get("PILEWATCH_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
 
 
 @pytest.fixture
-def broker_url() -> str:
-    return BROKER
+def broker_url(broker: BrokerInfo) -> str:
+    return broker.url
+
+
+@pytest.fixture
+def broker_protocol(broker: BrokerInfo) -> str:
+    return broker.protocol
 
 
 @pytest.fixture
@@ -25,15 +29,18 @@ def site_id() -> str:
 
 
 class Collector:
-    def __init__(self, topic_filter: str) -> None:
+    def __init__(self, topic_filter: str, broker: BrokerInfo) -> None:
         self.messages: list[mqtt.MQTTMessage] = []
         self.lock = threading.Lock()
         self.ready = threading.Event()
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            protocol=mqtt.MQTTv311 if broker.protocol == "3.1.1" else mqtt.MQTTv5,
+        )
         self.client.on_connect = lambda c, u, f, rc, p=None: c.subscribe(topic_filter, qos=1)
         self.client.on_subscribe = lambda c, u, mid, rcs, p=None: self.ready.set()
         self.client.on_message = self._on_message
-        host, port = parse_broker_url(BROKER)
+        host, port = parse_broker_url(broker.url)
         self.client.connect(host, port)
         self.client.loop_start()
         assert self.ready.wait(10)
@@ -48,7 +55,7 @@ class Collector:
 
 
 @pytest.fixture
-def collector(site_id: str) -> Iterator[Collector]:
-    c = Collector(f"pilewatch/v1/{site_id}/#")
+def collector(site_id: str, broker: BrokerInfo) -> Iterator[Collector]:
+    c = Collector(f"pilewatch/v1/{site_id}/#", broker)
     yield c
     c.close()

@@ -1,0 +1,1 @@
+"""Recorded piles: loading their telemetry, evaluating them live, storing the results."""
