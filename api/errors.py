@@ -1,0 +1,63 @@
+"""Errors are always JSON `{"detail": …}`; these describe them in the OpenAPI document."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psycopg
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+log = logging.getLogger(__name__)
+
+
+class ErrorOut(BaseModel):
+    detail: Any
+
+
+_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "Missing, unknown or revoked bearer token",
+    403: "The token's role may not do this",
+    404: "Not found",
+    409: "Ambiguous: the pile id exists on several sites; pass `site`",
+    413: "Request body too large",
+    422: "Invalid parameters or body",
+    503: "Database unavailable",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a router or route: the listed error codes with the ErrorOut body."""
+    return {code: {"model": ErrorOut, "description": _DESCRIPTIONS[code]} for code in codes}
+
+
+# What every authenticated route can answer besides its success.
+AUTH_ERRORS = error_responses(401, 403, 422, 503)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(psycopg.DataError)
+    async def _data_error(request: Request, exc: psycopg.DataError) -> JSONResponse:
+        # A value PostgreSQL cannot hold (NUL in text, out-of-range number): the caller's
+        # input, not our bug.
+        return JSONResponse(
+            {"detail": f"invalid value: {exc.diag.message_primary or exc}"},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+
+    @app.exception_handler(psycopg.OperationalError)
+    async def _db_down(request: Request, exc: psycopg.OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", exc)
+        return JSONResponse(
+            {"detail": "database unavailable"}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"detail": "internal error"}, status_code=status.HTTP_500_INTERNAL_SERVER_ERROR
+        )
