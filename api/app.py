@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from api.errors import install_error_handlers
+from api.pileid import PileIdPathMiddleware
 from runtime.settings import Settings, get_settings
 
 
@@ -54,11 +55,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = resolved
+    app.add_middleware(PileIdPathMiddleware)
     install_error_handlers(app)
 
     # Imported here so importing api.app stays cheap and free of side effects.
-    from api.routes import health, meta
+    from api.routes import health, meta, piles
 
     app.include_router(health.router)
     app.include_router(meta.router)
+    app.include_router(piles.router)
     return app

@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from api.services.errors import AmbiguousPileError, InvalidInputError, NotFoundError
+
 log = logging.getLogger(__name__)
 
 
@@ -39,6 +41,18 @@ AUTH_ERRORS = error_responses(401, 403, 422, 503)
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotFoundError)
+    async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc.args[0])}, status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(AmbiguousPileError)
+    async def _ambiguous(request: Request, exc: AmbiguousPileError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(InvalidInputError)
+    async def _invalid(request: Request, exc: InvalidInputError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
     @app.exception_handler(psycopg.DataError)
     async def _data_error(request: Request, exc: psycopg.DataError) -> JSONResponse:
         # A value PostgreSQL cannot hold (NUL in text, out-of-range number): the caller's

@@ -1,0 +1,1 @@
+"""Service functions behind the routes: plain functions over a connection, no FastAPI."""
