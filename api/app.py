@@ -59,9 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     # Imported here so importing api.app stays cheap and free of side effects.
-    from api.routes import health, meta, piles
+    from api.routes import health, meta, piles, rigs, sites
 
     app.include_router(health.router)
     app.include_router(meta.router)
     app.include_router(piles.router)
+    app.include_router(sites.router)
+    app.include_router(rigs.router)
     return app

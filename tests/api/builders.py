@@ -156,3 +156,25 @@ def pile_start_event(
 
 def open_db(url: str) -> Conn:
     return connect(url)
+
+
+def alerts_table(conn: Conn) -> None:
+    """The columns of the alerts package's table this API reads (when it is not installed)."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS alerts (id bigserial PRIMARY KEY, site_id text NOT NULL,"
+        " rig_id text, pile_id text, rule text NOT NULL, severity text NOT NULL,"
+        " state text NOT NULL DEFAULT 'open', depth_top_m double precision,"
+        " depth_bottom_m double precision, value double precision,"
+        " limit_value double precision, message text NOT NULL, raised_at timestamptz NOT NULL,"
+        " updated_at timestamptz NOT NULL DEFAULT now())"
+    )
+
+
+def alert(conn: Conn, site_id: str, pile_id: str, severity: str, *, state: str = "open") -> None:
+    conn.execute(
+        "INSERT INTO alerts (site_id, rig_id, pile_id, rule, severity, state, depth_top_m,"
+        " depth_bottom_m, value, limit_value, message, raised_at, updated_at)"
+        " VALUES (%s, 'R1', %s, 'bin_cement', %s, %s, 2.0, 2.5, 40.0, 55.0,"
+        " 'cement per metre 40.0 below 55.0', %s, %s)",
+        (site_id, pile_id, severity, state, T0, T0),
+    )

@@ -1,0 +1,30 @@
+"""Rigs: online state, the pile each is on and its live depth."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import DbConn, Reader
+from api.errors import AUTH_ERRORS, error_responses
+from api.schemas import RigList, RigOut
+from api.services import sites as service
+
+router = APIRouter(prefix="/api/v1", tags=["rigs"], responses=AUTH_ERRORS)
+
+
+@router.get("/rigs", response_model=RigList)
+def list_rigs(
+    conn: DbConn,
+    who: Reader,
+    site: Annotated[str | None, Query(description="Only this site")] = None,
+) -> dict[str, Any]:
+    return {"items": service.list_rigs(conn, site)}
+
+
+@router.get("/rigs/{rig}", response_model=RigOut, responses=error_responses(404))
+def get_rig(
+    rig: Annotated[str, Path(description="Rig id")], conn: DbConn, who: Reader
+) -> dict[str, Any]:
+    return service.get_rig(conn, rig)
