@@ -112,5 +112,11 @@ def plan_import(csv_file: Path, site: str) -> None:
     click.echo(f"site {site}: {result.inserted} planned pile(s) added, {result.updated} updated")
 
 
+from cli.api_commands import api as api_command  # noqa: E402
+from cli.api_commands import token as token_group  # noqa: E402
+
+main.add_command(api_command)
+main.add_command(token_group)
+
 if __name__ == "__main__":
     sys.exit(main())
