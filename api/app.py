@@ -59,11 +59,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     # Imported here so importing api.app stays cheap and free of side effects.
-    from api.routes import health, meta, piles, rigs, sites
+    from api.routes import health, meta, piles, rigs, sites, statistics
 
     app.include_router(health.router)
     app.include_router(meta.router)
     app.include_router(piles.router)
     app.include_router(sites.router)
     app.include_router(rigs.router)
+    app.include_router(statistics.router)
     return app
