@@ -60,7 +60,7 @@ def site_map(conn: Conn, site: str) -> list[dict[str, Any]]:
     ).fetchall()
 
 
-def _alerts_table_exists(conn: Conn) -> bool:
+def alerts_table_exists(conn: Conn) -> bool:
     row = conn.execute("SELECT to_regclass('alerts') IS NOT NULL AS ok").fetchone()
     return bool(row and row["ok"])
 
@@ -68,7 +68,7 @@ def _alerts_table_exists(conn: Conn) -> bool:
 def open_alert_counts(conn: Conn, site: str) -> dict[str, int]:
     counts = {"info": 0, "warning": 0, "critical": 0}
     # The alerts package owns that table and may not be installed yet.
-    if not _alerts_table_exists(conn):
+    if not alerts_table_exists(conn):
         return counts
     for row in conn.execute(
         "SELECT severity, count(*) AS n FROM alerts WHERE site_id = %s AND state = 'open'"
