@@ -118,5 +118,9 @@ from cli.api_commands import token as token_group  # noqa: E402
 main.add_command(api_command)
 main.add_command(token_group)
 
+from cli.dashboard_commands import dashboard as dashboard_command  # noqa: E402
+
+main.add_command(dashboard_command)
+
 if __name__ == "__main__":
     sys.exit(main())
