@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     # Imported here so importing api.app stays cheap and free of side effects.
-    from api.routes import health, meta, piles, rigs, sites, statistics
+    from api.routes import exports, health, meta, piles, rigs, sites, statistics
 
     app.include_router(health.router)
     app.include_router(meta.router)
@@ -67,6 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sites.router)
     app.include_router(rigs.router)
     app.include_router(statistics.router)
+    app.include_router(exports.router)
+    from api.routes import ledger
+
+    app.include_router(ledger.router)
     from api.routes import replays
 
     app.include_router(replays.router)
