@@ -118,6 +118,11 @@ from cli.api_commands import token as token_group  # noqa: E402
 main.add_command(api_command)
 main.add_command(token_group)
 
+from cli.ledger_commands import register as _register_ledger  # noqa: E402
+
+_register_ledger(main)
+
+
 from cli.dashboard_commands import dashboard as dashboard_command  # noqa: E402
 
 main.add_command(dashboard_command)
