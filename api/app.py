@@ -74,4 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from api.routes import replays
 
     app.include_router(replays.router)
+    from api.routes import alerts
+
+    app.include_router(alerts.router)
     return app
