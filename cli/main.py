@@ -127,5 +127,9 @@ from cli.dashboard_commands import dashboard as dashboard_command  # noqa: E402
 
 main.add_command(dashboard_command)
 
+from cli.alert_commands import register as _register_alerts  # noqa: E402
+
+_register_alerts(main)
+
 if __name__ == "__main__":
     sys.exit(main())
