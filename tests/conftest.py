@@ -9,6 +9,8 @@ otherwise mosquitto on a free port when it is on PATH, else amqtt.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,11 +42,15 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     if external:
         yield external
         return
-    server = start_embedded_postgres(tmp_path_factory.mktemp("embedded-pg") / "data")
+    # Not under pytest's basetemp: pytest prunes old basetemp folders, and a concurrent pytest
+    # run would delete this server's data directory under it.
+    folder = Path(tempfile.mkdtemp(prefix="pilewatch-test-pg-"))
+    server = start_embedded_postgres(folder / "data")
     try:
         yield server.url
     finally:
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def create_database(admin_url: str) -> str:

@@ -71,10 +71,14 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 30, what: str = "
 
 def wait_for_rows(url: str, expected: int, timeout: float = 60) -> int:
     """Waits until `expected` rows are stored, then a little longer to see none are extra."""
-    wait_until(
-        lambda: scalar(url, "SELECT count(*) FROM telemetry") >= expected,
-        timeout,
-        f"{expected} telemetry rows",
-    )
+    try:
+        wait_until(
+            lambda: scalar(url, "SELECT count(*) FROM telemetry") >= expected,
+            timeout,
+            f"{expected} telemetry rows",
+        )
+    except AssertionError as exc:
+        found = scalar(url, "SELECT count(*) FROM telemetry")
+        raise AssertionError(f"{exc}; found {found}") from None
     time.sleep(0.5)
     return scalar(url, "SELECT count(*) FROM telemetry")
