@@ -33,7 +33,13 @@ _DESCRIPTIONS = {
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a router or route: the listed error codes with the ErrorOut body."""
-    return {code: {"model": ErrorOut, "description": _DESCRIPTIONS[code]} for code in codes}
+    # The JSON content is spelled out: routes answering HTML, CSV or PDF on success still
+    # answer their errors in JSON, and FastAPI would otherwise document the route's type.
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    return {
+        code: {"model": ErrorOut, "description": _DESCRIPTIONS[code], "content": content}
+        for code in codes
+    }
 
 
 # What every authenticated route can answer besides its success.

@@ -33,7 +33,10 @@ def list_piles(
     status: Annotated[PileStatus | None, Query(description="Only piles in this state")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[
-        str | None, Query(description="`next` of the previous page", max_length=2048)
+        str | None,
+        Query(
+            description="`next` of the previous page", max_length=2048, pattern=r"^[A-Za-z0-9_-]+$"
+        ),
     ] = None,
 ) -> dict[str, Any]:
     items, after = service.list_piles(conn, site=site, status=status, limit=limit, cursor=cursor)
