@@ -61,7 +61,7 @@ def read_recording(path: str | Path) -> Iterator[Recorded]:
                 raise ValueError(f"{path}: line {n} is not a recorded message: {exc}") from exc
 
 
-def _protocol(protocol: str) -> int:
+def _protocol(protocol: str) -> mqtt.MQTTProtocolVersion:
     # amqtt speaks MQTT 3.1.1 only; mosquitto speaks both.
     return mqtt.MQTTv311 if protocol == "3.1.1" else mqtt.MQTTv5
 

@@ -12,7 +12,6 @@ from simulators.publisher import parse_broker_url
 from tests.conftest import BrokerInfo
 
 
-
 @pytest.fixture
 def broker_url(broker: BrokerInfo) -> str:
     return broker.url

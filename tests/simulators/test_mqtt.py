@@ -138,9 +138,7 @@ def test_record_replay_keeps_per_rig_order_and_content(
     assert a == b and len(a) == 3
 
 
-def test_replay_honours_inter_arrival_times(
-    broker_url, broker_protocol, site_id, tmp_path
-) -> None:
+def test_replay_honours_inter_arrival_times(broker_url, broker_protocol, site_id, tmp_path) -> None:
     path = tmp_path / "r.jsonl"
     with open(path, "w") as fh:
         for i in range(3):
