@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from simulators.publisher import parse_broker_url
@@ -61,7 +61,7 @@ def read_recording(path: str | Path) -> Iterator[Recorded]:
                 raise ValueError(f"{path}: line {n} is not a recorded message: {exc}") from exc
 
 
-def _protocol(protocol: str) -> mqtt.MQTTProtocolVersion:
+def _protocol(protocol: str) -> MQTTProtocolVersion:
     # amqtt speaks MQTT 3.1.1 only; mosquitto speaks both.
     return mqtt.MQTTv311 if protocol == "3.1.1" else mqtt.MQTTv5
 
