@@ -175,8 +175,8 @@ def generate_plan(
     length_m: tuple[float, float] = (8.0, 14.0),
     diameter_m: float = 0.5,
     design_cement_kg_m: float = 55.0,
-    wc: float = 0.55,
-    density_kg_l: float = 1.78,
+    wc: float = 0.60,  # mid-band of the 0.55-0.65 limit, so sensor noise stays inside
+    density_kg_l: float = 1.73,
     blades: int = 4,
     process: str = "4S2P",
     spacing_m: float = 1.2,

@@ -177,9 +177,11 @@ class IngestWriter:
                     INSERT INTO telemetry ({columns})
                     SELECT {", ".join("u." + c for c in STAGING_COLUMNS)}
                     FROM unique_rows u JOIN new_keys k USING (rig_id, boot, seq)
-                    RETURNING site_id, pile_id
+                    RETURNING site_id, pile_id, depth_m
                 )
-                SELECT site_id, pile_id, count(*) AS n FROM stored GROUP BY site_id, pile_id
+                SELECT site_id, pile_id, count(*) AS n,
+                       min(depth_m) AS min_depth, max(depth_m) AS max_depth
+                FROM stored GROUP BY site_id, pile_id
                 """
             )
             stored = 0
@@ -187,6 +189,15 @@ class IngestWriter:
                 stored += int(row["n"])
                 if row["pile_id"] is not None:
                     result.touched_piles.add((str(row["site_id"]), str(row["pile_id"])))
+                    # The live evaluator wakes on this at commit; the depth range tells it
+                    # whether the tool crossed a bin border.
+                    cur.execute(
+                        "SELECT pg_notify('pilewatch_samples', %s)",
+                        (
+                            f"{row['site_id']}\t{row['pile_id']}\t{row['n']}"
+                            f"\t{row['min_depth']}\t{row['max_depth']}",
+                        ),
+                    )
             result.samples_stored = stored
             cur.execute(
                 "SELECT s.rig_id, s.boot, s.seq, s.t, k.t AS stored_t, s.site_id"
@@ -234,6 +245,11 @@ class IngestWriter:
                 result.events_stored += cur.rowcount
                 if e.pile is not None:
                     result.touched_piles.add((e.site, e.pile))
+                    if cur.rowcount:
+                        cur.execute(
+                            "SELECT pg_notify('pilewatch_events', %s)",
+                            (f"{e.site}\t{e.pile}\t{e.type}\t{e.rig}",),
+                        )
 
     def _write_statuses(
         self, conn: psycopg.Connection[dict[str, Any]], batch: Batch, result: WriteResult
