@@ -131,5 +131,9 @@ from cli.alert_commands import register as _register_alerts  # noqa: E402
 
 _register_alerts(main)
 
+from cli.sim_commands import register as _register_simulators  # noqa: E402
+
+_register_simulators(main)
+
 if __name__ == "__main__":
     sys.exit(main())
