@@ -114,8 +114,11 @@ def clear_live() -> None:
 
 
 def _items(body: Any) -> list[dict[str, Any]]:
-    if isinstance(body, dict) and isinstance(body.get("items"), list):
-        return [i for i in body["items"] if isinstance(i, dict)]
+    """``{"items": [...]}`` (or a bare list, as some endpoints answer) as a list of dicts."""
+    if isinstance(body, dict):
+        body = body.get("items")
+    if isinstance(body, list):
+        return [i for i in body if isinstance(i, dict)]
     return []
 
 

@@ -89,6 +89,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "common.offline": ("离线", "offline"),
     "common.loading": ("加载中…", "Loading…"),
     # field labels
+    "field.id": ("编号", "Id"),
     "field.pile": ("桩号", "Pile"),
     "field.site": ("工地", "Site"),
     "field.rig": ("机台", "Rig"),

@@ -45,7 +45,7 @@ def _filters(conn: client.Conn, site: str) -> dict[str, str | None]:
 def table(items: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "id": [a.get("id") for a in items],
+            t("field.id"): [a.get("id") for a in items],
             t("field.severity"): [label("severity", a.get("severity")) for a in items],
             t("field.alert_state"): [label("alert_state", a.get("state")) for a in items],
             t("field.rig"): [a.get("rig") for a in items],
@@ -80,6 +80,20 @@ def _history(conn: client.Conn, alert_id: Any) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
+def _act(conn: client.Conn, alert_id: Any, action: str) -> None:
+    """Form callback: runs before the page, so the page then shows the new state."""
+    comment = str(st.session_state.get("alert_comment") or "").strip()
+    if not comment:
+        st.session_state["alerts_warning"] = t("alerts.need_comment")
+        return
+    try:
+        client.alert_action(conn, alert_id, action, comment)
+    except client.ApiError as exc:
+        st.session_state["alerts_error"] = ui.error_text(exc)
+        return
+    st.session_state["alerts_flash"] = t("alerts.done", id=alert_id)
+
+
 def _actions(conn: client.Conn, alert: dict[str, Any]) -> None:
     if not ui.can(ui.ACT_ON_ALERTS):
         st.caption(t("alerts.read_only"))
@@ -87,28 +101,24 @@ def _actions(conn: client.Conn, alert: dict[str, Any]) -> None:
     state = alert.get("state")
     if state == "resolved":
         return
-    with st.form(f"act_{alert.get('id')}", clear_on_submit=True):
-        comment = st.text_area(t("alerts.comment"), key="alert_comment")
+    alert_id = alert.get("id")
+    with st.form(f"act_{alert_id}", clear_on_submit=True):
+        st.text_area(t("alerts.comment"), key="alert_comment")
         cols = st.columns(2)
-        ack = cols[0].form_submit_button(
-            t("alerts.ack"), disabled=state != "open", icon=":material/done:"
+        cols[0].form_submit_button(
+            t("alerts.ack"),
+            disabled=state != "open",
+            icon=":material/done:",
+            on_click=_act,
+            args=(conn, alert_id, "ack"),
         )
-        resolve = cols[1].form_submit_button(
-            t("alerts.resolve"), type="primary", icon=":material/done_all:"
+        cols[1].form_submit_button(
+            t("alerts.resolve"),
+            type="primary",
+            icon=":material/done_all:",
+            on_click=_act,
+            args=(conn, alert_id, "resolve"),
         )
-    action = "ack" if ack else "resolve" if resolve else None
-    if action is None:
-        return
-    if not comment.strip():
-        st.warning(t("alerts.need_comment"))
-        return
-    try:
-        client.alert_action(conn, alert["id"], action, comment.strip())
-    except client.ApiError as exc:
-        ui.show_error(exc)
-        return
-    st.session_state["alerts_flash"] = t("alerts.done", id=alert.get("id"))
-    st.rerun()
 
 
 def _detail(conn: client.Conn, alert: dict[str, Any]) -> None:
@@ -145,6 +155,10 @@ def render() -> None:
     flash = st.session_state.pop("alerts_flash", None)
     if flash:
         st.success(flash)
+    for key, show in (("alerts_warning", st.warning), ("alerts_error", st.error)):
+        message = st.session_state.pop(key, None)
+        if message:
+            show(message)
     filters = _filters(conn, site)
 
     @st.fragment(run_every=ui.refresh_s())

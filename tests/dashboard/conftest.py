@@ -78,19 +78,10 @@ def app_test(
 def texts(at: AppTest) -> str:
     """Every visible text of the run, for assertions."""
     parts: list[str] = []
-    for kind in (
-        "title",
-        "header",
-        "subheader",
-        "markdown",
-        "caption",
-        "info",
-        "error",
-        "warning",
-        "success",
-        "exception",
-    ):
+    for kind in ("title", "header", "subheader", "markdown", "caption", "exception"):
         parts += [str(e.value) for e in at.get(kind)]
+    for alerts in (at.info, at.error, at.warning, at.success):
+        parts += [str(e.value) for e in alerts]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [str(b.label) for b in at.button]
     parts += [str(s.label) for s in at.selectbox]

@@ -114,8 +114,8 @@ def test_alerts_supervisor_acknowledges(api: Api, monkeypatch: pytest.MonkeyPatc
     at.selectbox(key="alerts_pick").set_value(api.site["open_alert"]).run()
     shown = texts(at)
     assert "已确认" in shown
-    history = [str(df.value) for df in at.dataframe]
-    assert any("已通知机手复喷" in h for h in history)
+    history = [df.value.to_csv() for df in at.dataframe]
+    assert any("已通知机手复喷" in h for h in history), history
 
 
 def test_alerts_engineer_cannot_act(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
