@@ -54,6 +54,39 @@ def main(log_level: str) -> None:
 
 
 @main.command()
+@click.option("--rigs", default=6, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--scenario", default="mixed", show_default=True)
+@click.option("--speed", default=30.0, show_default=True, type=float, help="Simulated s per s.")
+@click.option("--piles", default=60, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--api-port", default=8000, show_default=True, type=int)
+@click.option("--dashboard-port", default=8501, show_default=True, type=int)
+@click.option("--no-dashboard", is_flag=True, help="Run without the Streamlit dashboard.")
+def up(
+    rigs: int,
+    scenario: str,
+    speed: float,
+    piles: int,
+    api_port: int,
+    dashboard_port: int,
+    no_dashboard: bool,
+) -> None:
+    """The whole system on one machine, with embedded defaults when nothing is configured."""
+    from runtime.up import UpOptions, run_up
+
+    stop = stop_event_on_signals()
+    options = UpOptions(
+        rigs=rigs,
+        scenario=scenario,
+        speed=speed,
+        piles=piles,
+        api_port=api_port,
+        dashboard_port=dashboard_port,
+        dashboard=not no_dashboard,
+    )
+    sys.exit(run_up(_settings(), options, stop))
+
+
+@main.command()
 def migrate() -> None:
     """Apply database migrations and exit."""
     from storage.migrations import migrate as run_migrations

