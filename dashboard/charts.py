@@ -293,3 +293,71 @@ def control_chart(frame: pd.DataFrame, x: str, value: str, limits: dict[str, flo
         .encode(y="y:Q", tooltip=["name:N", "y:Q"])
     )
     return alt.layer(base, rule)
+
+
+def control_points_chart(points: Sequence[dict[str, Any]], height: int = 240) -> Any:
+    """A control chart from the API's points ``{pile, value, ucl, lcl, out_of_control}``:
+    the statistic per pile in order, its limits, and out-of-control points in red."""
+    rows = [
+        {
+            "i": n + 1,
+            "pile": str(p.get("pile", "")),
+            "value": _f(p.get("value")),
+            "ucl": _f(p.get("ucl")),
+            "lcl": _f(p.get("lcl")),
+            "out": bool(p.get("out_of_control")),
+        }
+        for n, p in enumerate(points)
+    ]
+    frame = pd.DataFrame(rows, columns=["i", "pile", "value", "ucl", "lcl", "out"])
+    x = alt.X("i:Q", title=t("quality.index"))
+    tooltip = [
+        alt.Tooltip("pile:N", title=t("field.pile")),
+        alt.Tooltip("value:Q", title=t("field.value"), format=".3f"),
+        alt.Tooltip("ucl:Q", title=t("quality.ucl"), format=".3f"),
+        alt.Tooltip("lcl:Q", title=t("quality.lcl"), format=".3f"),
+    ]
+    base = alt.Chart(frame)
+    line = base.mark_line(color="#1f77b4").encode(
+        x=x, y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False))
+    )
+    dots = base.mark_circle(size=40).encode(
+        x=x,
+        y="value:Q",
+        color=alt.condition("datum.out", alt.value("#d62728"), alt.value("#1f77b4")),
+        tooltip=tooltip,
+    )
+    ucl = base.mark_line(color="#d62728", strokeDash=[5, 3]).encode(x=x, y="ucl:Q")
+    lcl = base.mark_line(color="#d62728", strokeDash=[5, 3]).encode(x=x, y="lcl:Q")
+    return alt.layer(line, ucl, lcl, dots).properties(height=height)
+
+
+def day_chart(days: Sequence[dict[str, Any]], height: int = 240) -> Any:
+    """Pass rate by day (line) over piles finished per day (bars)."""
+    frame = pd.DataFrame(
+        [
+            {"day": str(d.get("day")), "rate": _f(d.get("pass_rate")), "piles": d.get("piles")}
+            for d in days
+        ],
+        columns=["day", "rate", "piles"],
+    )
+    x = alt.X("day:O", title=t("field.date"))
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(color="#c9ced6")
+        .encode(x=x, y=alt.Y("piles:Q", title=t("field.count")))
+    )
+    line = (
+        alt.Chart(frame)
+        .mark_line(point=True, color="#2ca02c")
+        .encode(
+            x=x,
+            y=alt.Y("rate:Q", title=t("field.pass_rate"), axis=alt.Axis(format="%")),
+            tooltip=[
+                alt.Tooltip("day:O", title=t("field.date")),
+                alt.Tooltip("rate:Q", title=t("field.pass_rate"), format=".1%"),
+                alt.Tooltip("piles:Q", title=t("field.count")),
+            ],
+        )
+    )
+    return alt.layer(bars, line).resolve_scale(y="independent").properties(height=height)

@@ -13,25 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, client, ui
-from dashboard.i18n import t
-
-SECTIONS = {
-    "pass_rate_by_day": "quality.pass_rate_by_day",
-    "distributions": "quality.distributions",
-    "control_charts": "quality.control_charts",
-    "uniformity_trend": "quality.uniformity",
-    "rig_comparison": "quality.rigs",
-}
-ALIASES = {
-    "by_day": "pass_rate_by_day",
-    "days": "pass_rate_by_day",
-    "daily": "pass_rate_by_day",
-    "distribution": "distributions",
-    "control": "control_charts",
-    "uniformity": "uniformity_trend",
-    "rigs": "rig_comparison",
-    "compare_rigs": "rig_comparison",
-}
+from dashboard.i18n import TEXTS, t
 
 
 def frame_of(value: Any) -> pd.DataFrame | None:
@@ -47,49 +29,6 @@ def frame_of(value: Any) -> pd.DataFrame | None:
     return None
 
 
-def _numeric(frame: pd.DataFrame, exclude: str) -> list[str]:
-    return [c for c in frame.columns if c != exclude and pd.api.types.is_numeric_dtype(frame[c])]
-
-
-def _by_day(value: Any) -> None:
-    frame = frame_of(value)
-    if frame is None or frame.empty:
-        st.caption(t("quality.empty"))
-        return
-    x = next((c for c in ("date", "day") if c in frame.columns), None)
-    y = next((c for c in ("pass_rate", "rate") if c in frame.columns), None)
-    if x is not None and y is not None:
-        st.altair_chart(charts.line_chart(frame, x, y), width="stretch")
-    st.dataframe(frame, hide_index=True, width="stretch")
-
-
-def _control(value: Any) -> None:
-    charts_in = value if isinstance(value, dict) else {}
-    drawn = False
-    for name, chart in charts_in.items():
-        if not isinstance(chart, dict):
-            continue
-        points = chart.get("points") or chart.get("values")
-        limits = {
-            k: float(chart[k])
-            for k in ("centre", "center", "ucl", "lcl")
-            if isinstance(chart.get(k), int | float)
-        }
-        if isinstance(points, list) and points:
-            if all(isinstance(p, dict) for p in points):
-                frame = pd.json_normalize(points)
-            else:
-                frame = pd.DataFrame({"i": range(len(points)), str(name): points})
-            x = next((c for c in ("pile", "date", "i", "index") if c in frame.columns), None)
-            numeric = _numeric(frame, x or "")
-            if x is not None and numeric:
-                st.markdown(f"**{name}**")
-                st.altair_chart(charts.control_chart(frame, x, numeric[0], limits), width="stretch")
-                drawn = True
-    if not drawn:
-        _table(value)
-
-
 def _table(value: Any) -> None:
     frame = frame_of(value)
     if frame is not None:
@@ -98,6 +37,141 @@ def _table(value: Any) -> None:
         st.json(value, expanded=False)
     else:
         st.caption(t("quality.empty"))
+
+
+def _pick(values: Any, index: int) -> Any:
+    return values[index] if isinstance(values, list) and len(values) > index else None
+
+
+def _headline(stats: dict[str, Any]) -> None:
+    found = stats.get("overall")
+    overall: dict[str, Any] = found if isinstance(found, dict) else {}
+    cols = st.columns(5)
+    cols[0].metric(t("quality.piles"), ui.num(stats.get("piles"), 0))
+    cols[1].metric(t("field.pass_rate"), ui.pct(overall.get("pass_rate")))
+    cols[2].metric(t("quality.median_cement"), ui.num(_pick(overall.get("cement_kg_m"), 2), 1))
+    cols[3].metric(t("quality.median_cv"), ui.num(_pick(overall.get("cv"), 2), 3))
+    cols[4].metric(t("quality.median_cu"), ui.num(_pick(overall.get("cu"), 2), 3))
+
+
+def distribution_table(groups: list[dict[str, Any]], key: str) -> pd.DataFrame:
+    last = 4
+    return pd.DataFrame(
+        {
+            t("quality.group"): [str(g.get(key, "")) for g in groups],
+            t("field.count"): [g.get("piles") for g in groups],
+            t("field.pass_rate"): [ui.pct(g.get("pass_rate")) for g in groups],
+            t("quality.cement_p5"): [ui.num(_pick(g.get("cement_kg_m"), 0)) for g in groups],
+            t("quality.cement_p50"): [ui.num(_pick(g.get("cement_kg_m"), 2)) for g in groups],
+            t("quality.cement_p95"): [ui.num(_pick(g.get("cement_kg_m"), last)) for g in groups],
+            t("quality.cv_p50"): [ui.num(_pick(g.get("cv"), 2), 3) for g in groups],
+            t("quality.cu_p50"): [ui.num(_pick(g.get("cu"), 2), 3) for g in groups],
+        }
+    )
+
+
+def _distributions(stats: dict[str, Any]) -> None:
+    st.subheader(t("quality.distributions"))
+    for key, title, field in (
+        ("by_rig", "quality.by_rig", "rig"),
+        ("by_day", "quality.by_day", "day"),
+    ):
+        groups = [g for g in stats.get(key) or [] if isinstance(g, dict)]
+        if groups:
+            st.markdown(f"**{t(title)}**")
+            st.dataframe(distribution_table(groups, field), hide_index=True, width="stretch")
+
+
+def _control_charts(value: Any) -> None:
+    st.subheader(t("quality.control_charts"))
+    if not isinstance(value, dict):
+        _table(value)
+        return
+    drawn = False
+    for quantity, kinds in value.items():
+        if not isinstance(kinds, dict):
+            continue
+        cols = st.columns(2)
+        for col, kind in zip(cols, ("shewhart", "ewma"), strict=True):
+            chart = kinds.get(kind)
+            if not isinstance(chart, dict):
+                continue
+            points = chart.get("points")
+            if not isinstance(points, list) or not points:
+                continue
+            quantity_key = f"quality.chart_{quantity}"
+            with col:
+                name = t(quantity_key) if quantity_key in TEXTS else str(quantity)
+                st.markdown(f"**{name} · {t(f'quality.{kind}')}**")
+                st.altair_chart(charts.control_points_chart(points), width="stretch")
+                out = sum(1 for p in points if isinstance(p, dict) and p.get("out_of_control"))
+                st.caption(
+                    f"{t('quality.centre')}: {ui.num(chart.get('centre'), 3)} · "
+                    f"{t('quality.out')}: {out}"
+                )
+                drawn = True
+    if not drawn:
+        st.caption(t("quality.empty"))
+
+
+def _trend(value: Any) -> None:
+    st.subheader(t("quality.uniformity"))
+    if not isinstance(value, dict):
+        st.caption(t("quality.no_trend"))
+        return
+    before, after = value.get("before") or {}, value.get("after") or {}
+    st.caption(
+        f"{t('quality.before')}: {before.get('from')} – {before.get('to')} · "
+        f"{t('quality.after')}: {after.get('from')} – {after.get('to')}"
+    )
+    cols = st.columns(2)
+    cv_change, cu_change = value.get("cv_change_pct"), value.get("cu_change_pct")
+    cols[0].metric(
+        t("quality.mean_cv"),
+        ui.num(value.get("mean_cv_after"), 3),
+        None if cv_change is None else f"{cv_change:+.1f}%",
+        delta_color="inverse",
+    )
+    cols[1].metric(
+        t("quality.mean_cu"),
+        ui.num(value.get("mean_cu_after"), 3),
+        None if cu_change is None else f"{cu_change:+.1f}%",
+    )
+    if value.get("conclusion"):
+        st.caption(str(value["conclusion"]))
+
+
+def _rigs(value: Any) -> None:
+    st.subheader(t("quality.rigs"))
+    rows = [r for r in value or [] if isinstance(r, dict)] if isinstance(value, list) else []
+    if not rows:
+        st.caption(t("quality.empty"))
+        return
+    frame = pd.DataFrame(
+        {
+            t("field.rig"): [r.get("rig") for r in rows],
+            t("quality.median_rig"): [ui.num(r.get("median_rig"), 2) for r in rows],
+            t("quality.median_other"): [ui.num(r.get("median_other"), 2) for r in rows],
+            t("quality.p_value"): [ui.num(r.get("p_value"), 3) for r in rows],
+            t("quality.conclusion"): [r.get("conclusion") for r in rows],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+KNOWN = {
+    "site",
+    "from",
+    "to",
+    "piles",
+    "percentiles",
+    "overall",
+    "by_day",
+    "by_rig",
+    "control_charts",
+    "uniformity_trend",
+    "rig_comparison",
+}
 
 
 def render() -> None:
@@ -112,32 +186,22 @@ def render() -> None:
         return
     with ui.api_errors():
         stats = client.statistics(conn, site, start.isoformat(), end.isoformat())
-        if not stats:
+        if not stats or not stats.get("piles"):
             st.info(t("quality.empty"))
             return
-        sections: dict[str, Any] = {}
-        other: dict[str, Any] = {}
-        for key, value in stats.items():
-            name = ALIASES.get(key, key)
-            (sections if name in SECTIONS else other)[name] = value
-        for name, title in SECTIONS.items():
-            if name not in sections:
-                continue
-            st.subheader(t(title))
-            if name == "pass_rate_by_day":
-                _by_day(sections[name])
-            elif name == "control_charts":
-                _control(sections[name])
-            else:
-                _table(sections[name])
-        scalars = {k: v for k, v in other.items() if not isinstance(v, dict | list)}
-        nested = {k: v for k, v in other.items() if isinstance(v, dict | list)}
-        if scalars or nested:
+        _headline(stats)
+        days = [d for d in stats.get("by_day") or [] if isinstance(d, dict)]
+        if days:
+            st.subheader(t("quality.pass_rate_by_day"))
+            st.altair_chart(charts.day_chart(days), width="stretch")
+        _distributions(stats)
+        _control_charts(stats.get("control_charts"))
+        _trend(stats.get("uniformity_trend"))
+        _rigs(stats.get("rig_comparison"))
+        other = {k: v for k, v in stats.items() if k not in KNOWN}
+        if other:
             st.subheader(t("quality.other"))
-            if scalars:
-                _table(scalars)
-            for value in nested.values():
-                _table(value)
+            _table(other)
 
 
 render()

@@ -137,6 +137,7 @@ PAGES = [
     ("alerts", ("告警", "确认告警", "处理记录"), 0, 2),
     ("quality", ("质量统计",), 0, 0),
     ("replay", ("回放与模拟", "模拟场景", "开始"), 0, 0),
+    ("", ("总览", "桩位图", "共 5001 根桩"), 1, 1),  # again, warm: the figure to quote
 ]
 
 
@@ -169,6 +170,7 @@ def test_every_page_in_a_real_browser(services, tmp_path: Path) -> None:
     try:
         for path, texts, min_charts, min_tables in PAGES:
             name = path or "overview"
+            name = f"{name}-warm" if name in timings else name
             started = time.monotonic()
             driver.get(f"{dash_url}/{path}")
 
@@ -208,3 +210,4 @@ def test_every_page_in_a_real_browser(services, tmp_path: Path) -> None:
         driver.quit()
     # The overview with 5,000 piles: signed in, figures, map and rigs drawn in the browser.
     assert timings["overview"] < 30, timings
+    assert timings["overview-warm"] < 15, timings
