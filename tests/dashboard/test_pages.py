@@ -160,6 +160,9 @@ def test_replay_for_engineer_only(api: Api, monkeypatch: pytest.MonkeyPatch) -> 
     no_failures(at)
     assert "回放与模拟" in texts(at)
     assert "mixed" in at.selectbox(key="replay_scenario").options
+    next(b for b in at.button if b.label == "开始").click().run()
+    assert not at.exception  # the test API has no broker: a 409 shown as a message
+    assert any("409" in e.value and "broker" in e.value for e in at.error)
     supervisor = app_test(monkeypatch, api, "supervisor")
     supervisor.run()
     with contextlib.suppress(ValueError):  # not a registered page for this role
