@@ -16,7 +16,7 @@ from ingest.batching import Received, build_batch
 from ingest.mqtt_client import IngestClient
 from runtime.settings import Settings
 from storage.db import connect
-from storage.ingest_writer import IngestWriter, WriteResult
+from storage.ingest_writer import Batch, IngestWriter, Rejection, WriteResult
 from telemetry.payload import ValidationLimits
 
 log = logging.getLogger(__name__)
@@ -74,24 +74,60 @@ class Ingester:
 
     def _commit_and_ack(self, items: list[Received], stop: threading.Event) -> None:
         delay = 0.2
+        one_by_one = False
         while True:
             now = datetime.now(UTC)
-            batch = build_batch(items, now, self.limits)
             try:
-                conn = self._connection()
-                result = self.writer.write(conn, batch, now)
+                if one_by_one:
+                    result = self._write_one_by_one(items, now)
+                else:
+                    batch = build_batch(items, now, self.limits)
+                    result = self.writer.write(self._connection(), batch, now)
                 break
             except psycopg.OperationalError as exc:
                 # Nothing is acknowledged, so the broker keeps every message of this batch.
                 log.warning("database unavailable (%s); retrying in %.1f s", exc, delay)
                 self._drop_connection()
-                if stop.wait(delay):
-                    return
-                delay = min(delay * 2, 5.0)
+            except psycopg.Error as exc:
+                # The database refused something in this batch (a value PostgreSQL cannot
+                # store): write message by message so only the guilty one is rejected.
+                log.warning("batch refused (%s); writing its messages one by one", exc)
+                one_by_one = True
+                continue
+            except Exception:
+                # A bug must not kill the service; the batch stays unacknowledged and is
+                # retried, so nothing is lost while someone reads the log.
+                log.exception("writing a batch of %d message(s) failed", len(items))
+            if stop.wait(delay):
+                return
+            delay = min(delay * 2, 5.0)
         for item in items:
             self.client.ack(item)
         if self.on_written is not None:
             self.on_written(result)
+
+    def _write_one_by_one(self, items: list[Received], now: datetime) -> WriteResult:
+        total = WriteResult()
+        conn = self._connection()
+        for item in items:
+            batch = build_batch([item], now, self.limits)
+            try:
+                result = self.writer.write(conn, batch, now)
+            except psycopg.OperationalError:
+                raise
+            except psycopg.Error as exc:
+                reason = exc.diag.message_primary or str(exc)
+                refused = Batch(
+                    messages=1,
+                    rejections=[
+                        Rejection(item.topic, item.payload, f"the database refused it: {reason}")
+                    ],
+                )
+                result = self.writer.write(conn, refused, now)
+            total.samples_stored += result.samples_stored
+            total.samples_duplicate += result.samples_duplicate
+            total.touched_piles |= result.touched_piles
+        return total
 
     def _connection(self) -> psycopg.Connection[dict[str, object]]:
         if self._conn is None or self._conn.closed:

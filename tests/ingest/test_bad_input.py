@@ -174,3 +174,30 @@ def test_bad_event_and_status_are_rejected(settings: Settings, broker: BrokerInf
         "field 'online' must be true or false, got 'yes'",
         "missing required field 'pile'",
     ]
+
+
+def test_value_the_database_refuses_rejects_only_that_message(
+    settings: Settings, broker: BrokerInfo
+) -> None:
+    """PostgreSQL's jsonb cannot hold U+0000: the message carrying it is rejected with the
+    database's reason; the other messages of the same batch are stored."""
+    url = str(settings.database_url)
+    poisoned = telemetry("R10", [sample(1, vendor_note="a\u0000b")])
+    good = telemetry("R10", [sample(2), sample(3)])
+    publisher = Publisher(broker.url, broker.protocol)
+    with running_ingester(settings):
+        publisher.publish_all(
+            [(TOPIC, json.dumps(poisoned).encode()), (TOPIC, json.dumps(good).encode())]
+        )
+        wait_until(
+            lambda: (
+                scalar(url, "SELECT count(*) FROM rejected_messages") == 1
+                and scalar(url, "SELECT count(*) FROM telemetry") == 2
+            ),
+            what="the poisoned message rejected, the good one stored",
+        )
+    publisher.close()
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT reason FROM rejected_messages").fetchone()
+    assert row is not None and row[0].startswith("the database refused it: ")
+    assert "\\u0000" in row[0] or "0x00" in row[0] or "unsupported Unicode" in row[0], row[0]
