@@ -18,10 +18,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def needs(api: Api, method: str, path: str) -> None:
-    """Skip while the API engineer's endpoint is not there yet (it is being built in parallel)."""
+    """The page under test depends on this endpoint: its absence is a failure, not a skip."""
     spec = httpx.get(f"{api.url}/openapi.json", timeout=10).json()
-    if method.lower() not in spec.get("paths", {}).get(path, {}):
-        pytest.skip(f"{method} {path} is not in the API yet")
+    assert method.lower() in spec.get("paths", {}).get(path, {}), f"{method} {path} missing"
 
 
 def charts(at) -> list:
