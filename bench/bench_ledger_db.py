@@ -72,10 +72,9 @@ def run(url: str, size: int) -> None:
     state = Path(tempfile.mkdtemp(prefix="pw-bench-"))
     for i in range(SEALS):
         add_pile(url, f"S-{i}", samples=200)
-    sealer = make_sealer(url, state)
+    sealer = make_sealer(url, state, ledger_batch_size=SEALS)
     t0 = time.perf_counter()
     with connect(url) as conn:
-        sealer.ledger.batch_size = SEALS
         result = sealer.run_once(conn)
     dt = time.perf_counter() - t0
     print(

@@ -18,19 +18,21 @@ import click
 from ledger.keys import KeyStringError
 
 if TYPE_CHECKING:
+    from runtime.settings import Settings
     from sealing.findings import Finding
-    from sealing.settings import LedgerSettings
 
 EXIT_FAILED = 1
 
 
-def _ledger() -> LedgerSettings:
-    from sealing.settings import get_ledger_settings
+def _ledger_settings() -> Settings:
+    """The settings, with a one-line message (not a traceback) when e.g.
+    PILEWATCH_LEDGER_WITNESSES is malformed."""
+    from runtime.settings import get_settings
 
     try:
-        return get_ledger_settings()
+        return get_settings()
     except ValueError as exc:
-        raise click.UsageError(f"ledger settings: {exc}") from None
+        raise click.UsageError(f"settings: {exc}") from None
 
 
 def _load_keys_file(path: Path) -> tuple[str | None, list[str], int | None]:
@@ -85,17 +87,17 @@ def register(main: click.Group) -> None:
     )
     def seal_run(once: bool) -> None:
         """Run the sealer: seal piles as they end, sign checkpoints, offer them to witnesses."""
-        from cli.main import _database_url, _settings, stop_event_on_signals
+        from cli.main import _database_url, stop_event_on_signals
         from sealing.service import Sealer
         from sealing.signer import CheckpointRefused, LogKeyMismatch
         from storage.db import connect
         from storage.migrations import migrate as run_migrations
 
-        settings = _settings()
+        settings = _ledger_settings()
         url = _database_url(settings)
         run_migrations(url, settings)
         try:
-            sealer = Sealer(url, settings.state_dir, _ledger())
+            sealer = Sealer(url, settings.state_dir, settings)
         except (LogKeyMismatch, KeyStringError, OSError) as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"log verifier key: {sealer.vkey}")
@@ -117,14 +119,14 @@ def register(main: click.Group) -> None:
     @click.option("--reason", required=True, help="Why.")
     def seal_correct(site: str, pile: str, by: str, reason: str) -> None:
         """Seal the pile's current state as a correction naming the leaf it supersedes."""
-        from cli.main import _database_url, _settings
+        from cli.main import _database_url
         from sealing.record import RecordError
         from sealing.service import Sealer, seal_pile
         from storage.db import connect
 
-        settings = _settings()
+        settings = _ledger_settings()
         url = _database_url(settings)
-        sealer = Sealer(url, settings.state_dir, _ledger())
+        sealer = Sealer(url, settings.state_dir, settings)
         with connect(url) as conn:
             try:
                 result = seal_pile(conn, site, pile, by=by, reason=reason, force=True)
@@ -137,10 +139,10 @@ def register(main: click.Group) -> None:
     @seal.command("key")
     def seal_key() -> None:
         """Print the log's verifier key (generating the key on first use)."""
-        from cli.main import _settings
         from sealing.signer import load_log_key
 
-        key, _created = load_log_key(_settings().state_dir, _ledger().origin)
+        settings = _ledger_settings()
+        key, _created = load_log_key(settings.state_dir, settings.ledger_origin)
         click.echo(key.vkey)
 
     @seal.command("failures")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from sealing.witnesses import WitnessConfig, parse_witness_list
 
 
 class Settings(BaseSettings):
@@ -44,6 +46,20 @@ class Settings(BaseSettings):
     ingest_max_payload_bytes: int = Field(default=256 * 1024, ge=1024)
     ingest_future_tolerance_s: int = Field(default=24 * 3600, ge=0)
 
+    # The ledger (docs/ledger.md). ORIGIN is the log's origin line and key name; VKEY is the
+    # log's verifier key for processes without the key file (never read from the database);
+    # WITNESSES is comma-separated `url=vkey` pairs; QUORUM is the cosignatures a checkpoint
+    # needs to count as cosigned; PUBLIC_URL is the base of the verification URL in QR codes.
+    ledger_origin: str = "pilewatch.local/ledger"
+    ledger_vkey: str | None = None
+    ledger_witnesses: Annotated[list[WitnessConfig], NoDecode] = Field(default_factory=list)
+    ledger_witness_quorum: int = Field(default=0, ge=0)
+    ledger_public_url: str | None = None
+    ledger_poll_interval_s: float = Field(default=1.0, gt=0)
+    ledger_checkpoint_interval_s: float = Field(default=30.0, gt=0)
+    ledger_batch_size: int = Field(default=200, ge=1)
+    ledger_max_attempts_backoff_s: float = Field(default=300.0, gt=0)
+
     @field_validator("mqtt_url")
     @classmethod
     def _mqtt_url_shape(cls, value: str | None) -> str | None:
@@ -53,6 +69,11 @@ class Settings(BaseSettings):
         if parts.scheme not in {"mqtt", "tcp"} or not parts.hostname:
             raise ValueError(f"mqtt_url {value!r} must look like mqtt://host:port")
         return value
+
+    @field_validator("ledger_witnesses", mode="before")
+    @classmethod
+    def _parse_witnesses(cls, value: object) -> object:
+        return parse_witness_list(value)
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -263,10 +263,9 @@ def _demo_plan(database_url: str, state: Path, piles: int) -> Path:
 
 
 def _ledger_keys(settings: Settings, state: Path) -> tuple[str, str]:
-    from sealing.settings import get_ledger_settings
     from sealing.signer import load_log_key
     from sealing.witness_server import Witness
 
-    log_key, _created = load_log_key(state, get_ledger_settings().origin)
+    log_key, _created = load_log_key(state, settings.ledger_origin)
     witness = Witness(state / "witness", log_key.vkey)
     return log_key.vkey, witness.vkey

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ledger.hashing import leaf_hash
@@ -17,9 +17,11 @@ from ledger.keys import b64encode
 from sealing import store
 from sealing.bundle import checkpoint_for, cosigned_note, make_bundle, verify_bundle
 from sealing.findings import VerificationFailed
-from sealing.settings import LedgerSettings
 from sealing.signer import vkey_from_key_file
 from sealing.store import Conn, StoredLeaf
+
+if TYPE_CHECKING:
+    from runtime.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,11 @@ class LedgerKeys:
     quorum: int
 
 
-def ledger_keys(state_dir: Path, ledger: LedgerSettings) -> LedgerKeys:
-    log = ledger.vkey or vkey_from_key_file(state_dir)
-    return LedgerKeys(log, [w.vkey for w in ledger.witnesses], ledger.witness_quorum)
+def ledger_keys(state_dir: Path, settings: Settings) -> LedgerKeys:
+    log = settings.ledger_vkey or vkey_from_key_file(state_dir)
+    return LedgerKeys(
+        log, [w.vkey for w in settings.ledger_witnesses], settings.ledger_witness_quorum
+    )
 
 
 def latest_cosigned_note(conn: Conn) -> str | None:

@@ -20,9 +20,9 @@ from typing import Any
 
 import psycopg
 
+from runtime.settings import Settings
 from sealing import store
 from sealing.record import RecordError, build_record, record_bytes
-from sealing.settings import LedgerSettings
 from sealing.signer import Checkpointer, LogKey, bind_database, load_log_key, signed_state_path
 from sealing.store import Conn, NewLeaf, StoredCheckpoint
 from sealing.witness_client import WitnessOfferer
@@ -139,13 +139,13 @@ def failures(conn: Conn) -> list[dict[str, Any]]:
 
 
 class Sealer:
-    def __init__(self, database_url: str, state_dir: Path, ledger: LedgerSettings) -> None:
+    def __init__(self, database_url: str, state_dir: Path, settings: Settings) -> None:
         self.database_url = database_url
-        self.ledger = ledger
+        self.settings = settings
         self.key: LogKey
-        self.key, self.created = load_log_key(state_dir, ledger.origin)
+        self.key, self.created = load_log_key(state_dir, settings.ledger_origin)
         self.checkpointer = Checkpointer(self.key, signed_state_path(state_dir))
-        self.offerer = WitnessOfferer(list(ledger.witnesses))
+        self.offerer = WitnessOfferer(list(settings.ledger_witnesses))
         self._last_checkpoint_at = 0.0
         self._last_offer_at = 0.0
         with connect(database_url) as conn:
@@ -156,8 +156,9 @@ class Sealer:
         return self.key.vkey
 
     def seal_due(self, conn: Conn) -> tuple[int, int]:
+        s = self.settings
         rows = conn.execute(
-            _DUE_PILES, (self.ledger.max_attempts_backoff_s, self.ledger.batch_size)
+            _DUE_PILES, (s.ledger_max_attempts_backoff_s, s.ledger_batch_size)
         ).fetchall()
         sealed = failed = 0
         for row in rows:
@@ -175,12 +176,12 @@ class Sealer:
         result = RoundResult()
         result.sealed, result.failed = self.seal_due(conn)
         now = time.monotonic()
-        if result.sealed or now - self._last_checkpoint_at >= self.ledger.checkpoint_interval_s:
+        every = self.settings.ledger_checkpoint_interval_s
+        if result.sealed or now - self._last_checkpoint_at >= every:
             result.checkpoint = self.checkpointer.issue(conn)
             self._last_checkpoint_at = now
         if self.offerer.witnesses and (
-            result.checkpoint is not None
-            or now - self._last_offer_at >= self.ledger.checkpoint_interval_s
+            result.checkpoint is not None or now - self._last_offer_at >= every
         ):
             self.offerer.offer_latest(conn)
             self._last_offer_at = now
@@ -196,5 +197,5 @@ class Sealer:
                     log.error("database error, retrying: %s", exc)
                     stop.wait(5.0)
                     return self.run(stop) if not stop.is_set() else None
-                stop.wait(self.ledger.poll_interval_s)
+                stop.wait(self.settings.ledger_poll_interval_s)
         return None

@@ -17,8 +17,8 @@ from ledger.cosignature import verify_cosignatures
 from ledger.keys import b64encode
 from ledger.note import NoteError, format_note, parse_note
 from sealing import store
-from sealing.settings import WitnessConfig
 from sealing.store import Conn, StoredCheckpoint, StoredCosignature
+from sealing.witnesses import WitnessConfig
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,6 @@ from sealing.published import (
     verify_url,
 )
 from sealing.record import parse_entry
-from sealing.settings import get_ledger_settings
 from sealing.store import Conn, StoredLeaf
 
 ledger = APIRouter(prefix="/api/v1/ledger", tags=["ledger"], responses=AUTH_ERRORS)
@@ -46,11 +45,11 @@ ONE = error_responses(404, 409)
 
 
 def _keys(settings: Settings) -> LedgerKeys:
-    return ledger_keys(settings.state_dir, get_ledger_settings())
+    return ledger_keys(settings.state_dir, settings)
 
 
 def _public_base(settings: Settings) -> str:
-    return get_ledger_settings().public_url or settings.api_url
+    return settings.ledger_public_url or settings.api_url
 
 
 def _latest_leaf(conn: Conn, pile: str, site: str | None) -> StoredLeaf:

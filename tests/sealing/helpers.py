@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from runtime.settings import get_settings
 from sealing.service import Sealer
-from sealing.settings import get_ledger_settings
 from storage.db import connect
 
 T0 = datetime(2026, 11, 22, 8, 0, 0, tzinfo=UTC)
@@ -90,9 +90,9 @@ def add_pile(
             )
 
 
-def make_sealer(url: str, state_dir: Path, **ledger: Any) -> Sealer:
-    ledger.setdefault("checkpoint_interval_s", 3600.0)
-    return Sealer(url, state_dir, get_ledger_settings(**ledger))
+def make_sealer(url: str, state_dir: Path, **settings: Any) -> Sealer:
+    settings.setdefault("ledger_checkpoint_interval_s", 3600.0)
+    return Sealer(url, state_dir, get_settings(**settings))
 
 
 def seal_all(sealer: Sealer, url: str) -> None:

@@ -21,8 +21,8 @@ from sealing import store
 from sealing.audit import audit
 from sealing.bundle import make_bundle, verify_bundle
 from sealing.findings import VerificationFailed
-from sealing.settings import WitnessConfig
 from sealing.witness_server import Witness, make_server
+from sealing.witnesses import WitnessConfig
 from storage.db import connect
 from tests.sealing.helpers import add_pile, make_sealer
 
