@@ -32,6 +32,8 @@ class PileSummary(BaseModel):
     unplanned: bool
     score: float | None
     grade: str | None
+    # The plan's design cement per metre (null for an unplanned pile): the profile's design line.
+    design_cement_kg_m: float | None = None
 
 
 class PileList(BaseModel):

@@ -20,11 +20,13 @@ ALL_PILES = """
            p.started_at, p.ended_at, p.samples, p.depth_reached_m,
            coalesce(pp.design_length_m, p.design_length_m) AS design_length_m,
            p.cement_total_kg, p.cv, p.cu, p.du_lq, p.min_ratio, p.verdict, p.reasons,
-           pp.pile_id IS NULL AS unplanned, p.score, p.grade
+           pp.pile_id IS NULL AS unplanned, p.score, p.grade,
+           pp.design_cement_kg_m
     FROM piles p LEFT JOIN planned_piles pp USING (site_id, pile_id)
     UNION ALL
     SELECT pp.site_id, pp.pile_id, NULL, 'planned', NULL, NULL, 0, NULL, pp.design_length_m,
-           NULL, NULL, NULL, NULL, NULL, NULL, '[]'::jsonb, false, NULL, NULL
+           NULL, NULL, NULL, NULL, NULL, NULL, '[]'::jsonb, false, NULL, NULL,
+           pp.design_cement_kg_m
     FROM planned_piles pp
     WHERE NOT EXISTS (
         SELECT 1 FROM piles p WHERE p.site_id = pp.site_id AND p.pile_id = pp.pile_id)
@@ -50,6 +52,7 @@ SUMMARY_FIELDS = (
     "unplanned",
     "score",
     "grade",
+    "design_cement_kg_m",
 )
 
 

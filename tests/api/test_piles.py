@@ -36,7 +36,9 @@ def test_summary_fields(client: TestClient, auth: dict[str, str], piles_db: str)
     planned = client.get("/api/v1/piles/P-2", headers=auth).json()
     assert planned["status"] == "planned" and planned["samples"] == 0
     assert planned["design_length_m"] == 12.0 and planned["verdict"] is None
-    assert client.get("/api/v1/piles/U-9", headers=auth).json()["unplanned"] is True
+    assert body["design_cement_kg_m"] == planned["design_cement_kg_m"] == 55.0
+    unplanned = client.get("/api/v1/piles/U-9", headers=auth).json()
+    assert unplanned["unplanned"] is True and unplanned["design_cement_kg_m"] is None
 
 
 def test_ambiguous_and_missing(client: TestClient, auth: dict[str, str], piles_db: str) -> None:
