@@ -9,20 +9,12 @@ from typing import Any
 import numpy as np
 import psycopg
 
-from analytics.series import PileSeries
+from analytics.series import OPTIONAL_CHANNELS, PileSeries
 from siteplan.csv_format import PlannedPile
 
 Conn = psycopg.Connection[dict[str, Any]]
 
-OPTIONAL = (
-    "rpm",
-    "density_kg_l",
-    "wc",
-    "pressure_mpa",
-    "current_a",
-    "tilt_x_deg",
-    "tilt_y_deg",
-)
+OPTIONAL = OPTIONAL_CHANNELS
 
 
 @dataclass(frozen=True)

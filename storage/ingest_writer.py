@@ -14,8 +14,9 @@ from typing import Any
 import psycopg
 
 from storage.partitions import PartitionKeeper
-from telemetry.payload import EventMessage, StatusMessage, TelemetryMessage
+from telemetry.payload import SAMPLE_OPTIONAL, EventMessage, StatusMessage, TelemetryMessage
 
+# Sample channels are the contract's (telemetry.payload), in that order.
 STAGING_COLUMNS = (
     "site_id",
     "rig_id",
@@ -25,13 +26,7 @@ STAGING_COLUMNS = (
     "pile_id",
     "depth_m",
     "flow_l_min",
-    "rpm",
-    "density_kg_l",
-    "wc",
-    "pressure_mpa",
-    "current_a",
-    "tilt_x_deg",
-    "tilt_y_deg",
+    *SAMPLE_OPTIONAL,
     "extra",
 )
 
@@ -151,13 +146,7 @@ class IngestWriter:
                                 m.pile,
                                 s.depth_m,
                                 s.flow_l_min,
-                                s.rpm,
-                                s.density_kg_l,
-                                s.wc,
-                                s.pressure_mpa,
-                                s.current_a,
-                                s.tilt_x_deg,
-                                s.tilt_y_deg,
+                                *(getattr(s, name) for name in SAMPLE_OPTIONAL),
                                 json.dumps(extra) if extra else None,
                             )
                         )

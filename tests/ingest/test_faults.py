@@ -43,9 +43,9 @@ def publish_paced(
 
 @pytest.fixture
 def mosquitto_broker(broker: BrokerInfo, tmp_path: Path) -> Iterator[BrokerInfo]:
-    """Mosquitto, whatever this run's broker is: amqtt can drop a message it is delivering at
-    the instant a subscriber dies (its own delivery race), which would blame the ingester for
-    the broker's loss."""
+    """Mosquitto, whatever this run's broker is: amqtt has no shared subscriptions, and it can
+    drop a message it is delivering at the instant a subscriber dies (its own delivery race),
+    which would blame the ingester for the broker's loss."""
     if broker.kind == "mosquitto":
         yield broker
         return
@@ -170,38 +170,23 @@ def test_database_restart_mid_stream_loses_and_doubles_nothing(
     assert any("database unavailable" in r.getMessage() for r in caplog.records)
 
 
-@pytest.fixture
-def sharing_broker(broker: BrokerInfo, tmp_path: Path) -> Iterator[BrokerInfo]:
-    """A broker with shared subscriptions: amqtt has none, so use mosquitto then."""
-    if broker.kind != "amqtt":
-        yield broker
-        return
-    if shutil.which("mosquitto") is None:
-        pytest.skip("the amqtt broker has no shared subscriptions and mosquitto is not on PATH")
-    running = start_mosquitto(tmp_path / "mosquitto")
-    try:
-        yield BrokerInfo(running.url, running.protocol, running.kind)
-    finally:
-        running.stop()
-
-
 def test_two_ingesters_on_a_shared_subscription_split_the_work(
-    database_url: str, sharing_broker: BrokerInfo
+    database_url: str, mosquitto_broker: BrokerInfo
 ) -> None:
     group = f"g{uuid.uuid4().hex[:6]}"
 
     def ingester_settings(name: str) -> Settings:
         return get_settings(
             database_url=database_url,
-            mqtt_url=sharing_broker.url,
-            mqtt_protocol=sharing_broker.protocol,
+            mqtt_url=mosquitto_broker.url,
+            mqtt_protocol=mosquitto_broker.protocol,
             ingest_client_id=f"{name}-{group}",
             ingest_shared_group=group,
         )
 
     total = 2000
     messages = series_messages("S1", "R22", total, 2)
-    publisher = Publisher(sharing_broker.url, sharing_broker.protocol)
+    publisher = Publisher(mosquitto_broker.url, mosquitto_broker.protocol)
     with running_ingester(ingester_settings("a")), running_ingester(ingester_settings("b")):
         publisher.publish_all(messages)
         assert wait_for_rows(database_url, total) == total
