@@ -149,6 +149,8 @@ def _start(stack: Stack) -> None:
             [*pw, "dashboard", "--port", str(dashboard_port)],
             {**env, "PILEWATCH_API_TOKEN": token},
         )
+        # The URL printed below must answer when the user opens it.
+        wait_for_port("127.0.0.1", dashboard_port, 90)
     _spawn(
         stack,
         "simulate",

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -141,13 +143,10 @@ PAGES = [
 ]
 
 
-def test_every_page_in_a_real_browser(services, tmp_path: Path) -> None:
-    chromium, driver_path = _ensure_browser()
+def _driver(chromium: str, driver_path: str, tmp_path: Path) -> Any:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
 
-    dash_url, _site, logs = services
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for arg in (
@@ -158,12 +157,23 @@ def test_every_page_in_a_real_browser(services, tmp_path: Path) -> None:
         "--window-size=1600,1100",
         "--lang=zh-CN",
         "--hide-scrollbars",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
     ):
         options.add_argument(arg)
-    driver = webdriver.Chrome(
+    return webdriver.Chrome(
         service=Service(driver_path, log_output=str(tmp_path / "chromedriver.log")),
         options=options,
     )
+
+
+def test_every_page_in_a_real_browser(services, tmp_path: Path) -> None:
+    chromium, driver_path = _ensure_browser()
+    from selenium.webdriver.common.by import By
+
+    dash_url, _site, logs = services
+    driver = _driver(chromium, driver_path, tmp_path)
     driver.set_page_load_timeout(60)
     ARTIFACTS.mkdir(exist_ok=True)
     timings: dict[str, float] = {}
@@ -211,3 +221,76 @@ def test_every_page_in_a_real_browser(services, tmp_path: Path) -> None:
     # The overview with 5,000 piles: signed in, figures, map and rigs drawn in the browser.
     assert timings["overview"] < 30, timings
     assert timings["overview-warm"] < 15, timings
+
+
+UP_PAGES = [
+    ("", ("总览", "桩位图", "机台列表")),
+    ("rig", ("机台实时",)),
+    ("pile", ("单桩详情",)),
+    ("alerts", ("告警",)),
+    ("quality", ("质量统计",)),
+    ("replay", ("回放与模拟",)),
+]
+
+
+def test_pilewatch_up_in_a_real_browser(tmp_path: Path) -> None:
+    """The newcomer's view: `pilewatch up` with nothing configured, every page in Chromium."""
+    from selenium.webdriver.common.by import By
+
+    from tests.runtime.test_up import read_banner
+
+    chromium, driver_path = _ensure_browser()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PILEWATCH_")}
+    env["PILEWATCH_STATE_DIR"] = str(tmp_path / "state")
+    up = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "up",
+            "--rigs",
+            "3",
+            "--piles",
+            "9",
+            "--speed",
+            "60",
+            "--api-port",
+            str(free_port()),
+            "--dashboard-port",
+            str(free_port()),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    logs = sorted((tmp_path / "state" / "logs").glob("*.log"))
+    try:
+        banner = read_banner(up, 120)
+        logs = sorted((tmp_path / "state" / "logs").glob("*.log"))
+        driver = _driver(chromium, driver_path, tmp_path)
+        driver.set_page_load_timeout(60)
+        ARTIFACTS.mkdir(exist_ok=True)
+        try:
+            for path, texts in UP_PAGES:
+                driver.get(f"{banner['dashboard']}/{path}")
+
+                def ready(texts: tuple[str, ...] = texts) -> bool:
+                    body = driver.find_element(By.TAG_NAME, "body").text
+                    return all(t in body for t in texts)
+
+                _wait(f"page {path or 'overview'!r} of pilewatch up", ready, 90, logs)
+                assert "Traceback" not in driver.find_element(By.TAG_NAME, "body").text
+                time.sleep(1.0)
+                driver.save_screenshot(str(ARTIFACTS / f"up-{path or 'overview'}.png"))
+        finally:
+            driver.quit()
+    finally:
+        up.send_signal(signal.SIGINT)
+        try:
+            up.wait(60)
+        except subprocess.TimeoutExpired:
+            up.kill()
+    assert up.returncode == 0
