@@ -139,6 +139,23 @@ class RigList(BaseModel):
     items: list[RigOut]
 
 
+class RigHour(BaseModel):
+    hour: datetime
+    site: str
+    samples: int
+    mean_flow_l_min: float | None
+    max_depth_m: float | None
+    first_t: datetime
+    last_t: datetime
+
+
+class RigActivity(BaseModel):
+    rig: str
+    since: datetime
+    until: datetime
+    hours: list[RigHour]
+
+
 class PlanImportOut(BaseModel):
     site: str
     inserted: int

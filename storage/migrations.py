@@ -143,3 +143,35 @@ def apply_timescale_policies(
             "SELECT add_retention_policy('telemetry', make_interval(days => %s))",
             (settings.telemetry_retention_days,),
         )
+    ensure_rig_activity_aggregate(conn)
+
+
+def ensure_rig_activity_aggregate(conn: psycopg.Connection[dict[str, object]]) -> None:
+    """`rig_activity_hourly` as a real-time continuous aggregate with a refresh policy.
+
+    Created here, on an autocommit connection, because TimescaleDB refuses to create a
+    continuous aggregate inside a transaction (migrations run in one); migration 0007 makes
+    the plain view when TimescaleDB is not used."""
+    exists = conn.execute("SELECT to_regclass('rig_activity_hourly') AS r").fetchone()
+    if exists is not None and exists["r"] is not None:
+        return
+    conn.execute(
+        """
+        CREATE MATERIALIZED VIEW rig_activity_hourly
+        WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+        SELECT time_bucket(INTERVAL '1 hour', t) AS hour, site_id, rig_id,
+               count(*) AS samples,
+               avg(flow_l_min) AS mean_flow_l_min,
+               max(depth_m) AS max_depth_m,
+               min(t) AS first_t,
+               max(t) AS last_t
+        FROM telemetry
+        GROUP BY 1, 2, 3
+        WITH NO DATA
+        """
+    )
+    conn.execute(
+        "SELECT add_continuous_aggregate_policy('rig_activity_hourly',"
+        " start_offset => INTERVAL '3 days', end_offset => INTERVAL '1 hour',"
+        " schedule_interval => INTERVAL '30 minutes', if_not_exists => true)"
+    )
