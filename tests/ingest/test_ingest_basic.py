@@ -15,7 +15,7 @@ def test_n_samples_published_give_n_rows(
     settings: Settings, broker: BrokerInfo, per_message: int
 ) -> None:
     publisher = Publisher(broker.url, broker.protocol)
-    messages = series_messages("S1", "R01", 500, per_message)
+    messages = series_messages("SB4", "R01", 500, per_message)
     with running_ingester(settings):
         publisher.publish_all(messages)
         assert settings.database_url
@@ -31,7 +31,7 @@ def test_n_samples_published_give_n_rows(
 def test_same_messages_twice_are_stored_once(settings: Settings, broker: BrokerInfo) -> None:
     assert settings.database_url
     publisher = Publisher(broker.url, broker.protocol)
-    messages = series_messages("S1", "R02", 200, 10)
+    messages = series_messages("SB4", "R02", 200, 10)
     with running_ingester(settings):
         publisher.publish_all(messages)
         publisher.publish_all(messages)
@@ -55,7 +55,7 @@ def test_unknown_fields_are_kept(settings: Settings, broker: BrokerInfo) -> None
     body["firmware"] = "4.2"
     publisher = Publisher(broker.url, broker.protocol)
     with running_ingester(settings):
-        publisher.publish_all([(telemetry_topic("S1", "R03"), json.dumps(body).encode())])
+        publisher.publish_all([(telemetry_topic("SB4", "R03"), json.dumps(body).encode())])
         wait_for_rows(settings.database_url, 1)
     publisher.close()
     import psycopg
@@ -83,19 +83,24 @@ def test_events_and_retained_status_are_stored(settings: Settings, broker: Broke
     publisher = Publisher(broker.url, broker.protocol)
     # The status is retained before the ingester exists: it must still arrive.
     publisher.publish_all(
-        [("pilewatch/v1/S1/R04/status", json.dumps(status).encode())], retain=True
+        [("pilewatch/v1/SB4/R04/status", json.dumps(status).encode())], retain=True
     )
     with running_ingester(settings):
-        publisher.publish_all([("pilewatch/v1/S1/R04/event", json.dumps(event).encode())])
-        publisher.publish_all([("pilewatch/v1/S1/R04/event", json.dumps(event).encode())])
+        publisher.publish_all([("pilewatch/v1/SB4/R04/event", json.dumps(event).encode())])
+        publisher.publish_all([("pilewatch/v1/SB4/R04/event", json.dumps(event).encode())])
         wait_until(
             lambda: (
-                scalar(str(settings.database_url), "SELECT count(*) FROM rig_status") == 1
+                # Other tests' retained statuses on the same broker arrive too: count this rig's.
+                scalar(
+                    str(settings.database_url),
+                    "SELECT count(*) FROM rig_status WHERE rig_id = 'R04' AND site_id = 'SB4'",
+                )
+                == 1
                 and scalar(str(settings.database_url), "SELECT count(*) FROM rig_events") == 1
             ),
             what="status and event stored",
         )
-    publisher.publish_all([("pilewatch/v1/S1/R04/status", b"")], retain=True)
+    publisher.publish_all([("pilewatch/v1/SB4/R04/status", b"")], retain=True)
     publisher.close()
     assert scalar(settings.database_url, "SELECT count(*) FROM rig_events") == 1
     assert (
