@@ -27,6 +27,9 @@ from runtime.settings import Settings, get_settings
 from storage.migrations import migrate
 
 SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
+# Long enough for a killed ingester to come back; short enough that the sessions of finished
+# tests do not pile up in the shared broker, queueing every later test's messages.
+TEST_SESSION_EXPIRY_S = 120
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ def settings(database_url: str, broker: BrokerInfo) -> Settings:
         mqtt_url=broker.url,
         mqtt_protocol=broker.protocol,
         ingest_client_id=f"ingest-{uuid.uuid4().hex[:8]}",
+        ingest_session_expiry_s=TEST_SESSION_EXPIRY_S,
     )
 
 

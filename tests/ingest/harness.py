@@ -42,6 +42,7 @@ def ingest_process(settings: Settings, log_path: Path) -> subprocess.Popen[bytes
         "PILEWATCH_MQTT_PROTOCOL": settings.mqtt_protocol,
         "PILEWATCH_INGEST_CLIENT_ID": settings.ingest_client_id,
         "PILEWATCH_INGEST_BATCH_MESSAGES": str(settings.ingest_batch_messages),
+        "PILEWATCH_INGEST_SESSION_EXPIRY_S": str(settings.ingest_session_expiry_s),
     }
     if settings.ingest_shared_group:
         env["PILEWATCH_INGEST_SHARED_GROUP"] = settings.ingest_shared_group

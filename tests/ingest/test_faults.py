@@ -18,7 +18,7 @@ from runtime.embedded_db import EmbeddedPostgres, start_embedded_postgres
 from runtime.settings import Settings, get_settings
 from storage.migrations import migrate
 from tests.builders import Publisher, series_messages
-from tests.conftest import BrokerInfo
+from tests.conftest import TEST_SESSION_EXPIRY_S, BrokerInfo
 from tests.ingest.harness import (
     ingest_process,
     running_ingester,
@@ -67,6 +67,7 @@ def test_sigkill_mid_stream_and_restart_loses_and_doubles_nothing(
         mqtt_url=mosquitto_broker.url,
         mqtt_protocol=protocol,
         ingest_client_id=f"ingest-{uuid.uuid4().hex[:8]}",
+        ingest_session_expiry_s=TEST_SESSION_EXPIRY_S,
     )
     url = database_url
     total = 3000
@@ -153,6 +154,7 @@ def test_database_restart_mid_stream_loses_and_doubles_nothing(
         mqtt_url=broker.url,
         mqtt_protocol=broker.protocol,
         ingest_client_id=f"ingest-{uuid.uuid4().hex[:8]}",
+        ingest_session_expiry_s=TEST_SESSION_EXPIRY_S,
     )
     migrate(url, settings)
     total = 2000
@@ -181,6 +183,7 @@ def test_two_ingesters_on_a_shared_subscription_split_the_work(
             mqtt_url=mosquitto_broker.url,
             mqtt_protocol=mosquitto_broker.protocol,
             ingest_client_id=f"{name}-{group}",
+            ingest_session_expiry_s=TEST_SESSION_EXPIRY_S,
             ingest_shared_group=group,
         )
 
