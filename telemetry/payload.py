@@ -150,6 +150,15 @@ def _require_rig(body: dict[str, Any], topic: Topic) -> str:
     return rig
 
 
+def _rig_and_boot(body: dict[str, Any], topic: Topic) -> tuple[str, str]:
+    """The header every rig message (telemetry, event) carries: version, rig, boot."""
+    _require_version(body)
+    rig = _require_rig(body, topic)
+    boot = _text(body, "boot", required=True, max_len=64)
+    assert boot is not None
+    return rig, boot
+
+
 def _text(body: dict[str, Any], name: str, *, required: bool, max_len: int = 128) -> str | None:
     if name not in body or body[name] is None:
         if required:
@@ -225,10 +234,7 @@ def parse_sample(raw: Any, now: datetime, limits: ValidationLimits) -> Sample:
 def parse_telemetry(
     body: dict[str, Any], topic: Topic, now: datetime, limits: ValidationLimits
 ) -> TelemetryMessage:
-    _require_version(body)
-    rig = _require_rig(body, topic)
-    boot = _text(body, "boot", required=True, max_len=64)
-    assert boot is not None
+    rig, boot = _rig_and_boot(body, topic)
     pile = _text(body, "pile", required=False)
     if "samples" not in body:
         raise MessageRejected("missing required field 'samples'")
@@ -257,10 +263,7 @@ def parse_telemetry(
 def parse_event(
     body: dict[str, Any], topic: Topic, now: datetime, limits: ValidationLimits
 ) -> EventMessage:
-    _require_version(body)
-    rig = _require_rig(body, topic)
-    boot = _text(body, "boot", required=True, max_len=64)
-    assert boot is not None
+    rig, boot = _rig_and_boot(body, topic)
     seq = body.get("seq")
     if type(seq) is not int or seq < 0:
         raise MessageRejected(f"field 'seq' must be a non-negative integer, got {seq!r}")
