@@ -153,8 +153,30 @@ def ensure_rig_activity_aggregate(conn: psycopg.Connection[dict[str, object]]) -
     continuous aggregate inside a transaction (migrations run in one); migration 0007 makes
     the plain view when TimescaleDB is not used."""
     exists = conn.execute("SELECT to_regclass('rig_activity_hourly') AS r").fetchone()
-    if exists is not None and exists["r"] is not None:
+    if exists is None or exists["r"] is None:
+        _create_rig_activity_aggregate(conn)
+    # The policy refreshes from the earliest time (start_offset NULL), not a trailing window:
+    # real-time aggregation reads raw rows only above the watermark, so an hour a trailing
+    # window never covered (history from before the aggregate, samples uploaded days late)
+    # would be missing for good. A refresh recomputes only the hours that changed.
+    policy = conn.execute(
+        "SELECT config->>'start_offset' AS start_offset FROM timescaledb_information.jobs"
+        " WHERE hypertable_name = 'rig_activity_hourly'"
+        " AND proc_name = 'policy_refresh_continuous_aggregate'"
+    ).fetchone()
+    if policy is not None and policy["start_offset"] is None:
         return
+    conn.execute(
+        "SELECT remove_continuous_aggregate_policy('rig_activity_hourly', if_exists => true)"
+    )
+    conn.execute(
+        "SELECT add_continuous_aggregate_policy('rig_activity_hourly',"
+        " start_offset => NULL, end_offset => INTERVAL '1 hour',"
+        " schedule_interval => INTERVAL '30 minutes')"
+    )
+
+
+def _create_rig_activity_aggregate(conn: psycopg.Connection[dict[str, object]]) -> None:
     conn.execute(
         """
         CREATE MATERIALIZED VIEW rig_activity_hourly
@@ -169,9 +191,4 @@ def ensure_rig_activity_aggregate(conn: psycopg.Connection[dict[str, object]]) -
         GROUP BY 1, 2, 3
         WITH NO DATA
         """
-    )
-    conn.execute(
-        "SELECT add_continuous_aggregate_policy('rig_activity_hourly',"
-        " start_offset => INTERVAL '3 days', end_offset => INTERVAL '1 hour',"
-        " schedule_interval => INTERVAL '30 minutes', if_not_exists => true)"
     )

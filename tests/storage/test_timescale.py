@@ -138,3 +138,32 @@ def test_compressed_chunk_takes_inserts_and_dedup_holds(timescale_url: str) -> N
                 "INSERT INTO sample_keys (rig_id, boot, seq, t) VALUES ('R1', 'b1', 3, %s)",
                 (old,),
             )
+
+
+def test_rig_activity_keeps_old_and_late_hours_after_the_refresh_policy_runs(
+    timescale_url: str,
+) -> None:
+    # The refresh policy works on the real clock, so these samples are placed relative to it.
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    history = hour - timedelta(days=20)
+    recent = hour - timedelta(hours=3)
+    write_samples(timescale_url, [(1, history), (2, recent)], now=NOW)
+
+    def run_refresh_policy() -> dict[datetime, int]:
+        with connect(timescale_url) as conn:
+            job = conn.execute(
+                "SELECT job_id FROM timescaledb_information.jobs"
+                " WHERE hypertable_name = 'rig_activity_hourly'"
+                " AND proc_name = 'policy_refresh_continuous_aggregate'"
+            ).fetchone()
+            assert job is not None
+            conn.execute("CALL run_job(%s)", (job["job_id"],))
+            rows = conn.execute("SELECT hour, samples FROM rig_activity_hourly").fetchall()
+            return {r["hour"]: int(str(r["samples"])) for r in rows}
+
+    # Hours older than any trailing refresh window stay visible once the policy has run.
+    assert run_refresh_policy() == {history: 1, recent: 1}
+    # A sample uploaded late, into an hour below the aggregate's watermark, is counted too.
+    late = hour - timedelta(days=10)
+    write_samples(timescale_url, [(3, late)], now=NOW)
+    assert run_refresh_policy() == {history: 1, late: 1, recent: 1}
