@@ -1,6 +1,7 @@
 """`python -m bench` runs every benchmark in sequence with a short default size;
 `python -m bench NAME [ARGS...]` runs one (NAME: ingest, alerts, api, scenarios, analytics,
-simulators, ledger_core, ledger_db) with its own full-size defaults unless ARGS say otherwise.
+recompute, simulators, ledger_core, ledger_db) with its own full-size defaults unless ARGS
+say otherwise.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ BENCHES: dict[str, tuple[str, list[str]]] = {
     "api": ("bench.bench_api", ["--short"]),
     "scenarios": ("bench.bench_scenarios", ["--short"]),
     "analytics": ("bench.bench_analytics", []),
+    "recompute": ("bench.bench_recompute", ["--piles", "500"]),
     "simulators": ("bench.bench_simulators", []),
     "ledger_core": ("bench.bench_ledger_core", []),
     "ledger_db": ("bench.bench_ledger_db", ["100000"]),
