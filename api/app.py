@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,8 +16,10 @@ from api.errors import install_error_handlers
 from api.pileid import PileIdPathMiddleware
 from runtime.settings import Settings, get_settings
 
+POOL_SIZE = 10
 
-def open_pool(database_url: str, *, max_size: int = 10) -> ConnectionPool[Any]:
+
+def open_pool(database_url: str, *, max_size: int = POOL_SIZE) -> ConnectionPool[Any]:
     pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(
         database_url,
         min_size=1,
@@ -43,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = open_pool(database_url)
         app.state.pool = pool
+        # Requests queue for a connection here, on the event loop (see api.deps.get_conn).
+        app.state.pool_gate = asyncio.Semaphore(POOL_SIZE)
         try:
             yield
         finally:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import ROLES, create_token
+from runtime.ports import free_port, wait_for_port
 from runtime.settings import Settings, get_settings
 from storage.db import connect
 
@@ -46,3 +49,22 @@ def bearer(secret: str) -> dict[str, str]:
 def auth(tokens: dict[str, str]) -> dict[str, str]:
     """Headers of an engineer token, for tests about data rather than roles."""
     return bearer(tokens["engineer"])
+
+
+@pytest.fixture
+def server(api_settings: Settings) -> Iterator[str]:
+    """The app served by a real uvicorn on a free port, in a thread."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(api_settings), host="127.0.0.1", port=port, log_level="warning",
+        timeout_graceful_shutdown=1,
+    )  # fmt: skip
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    wait_for_port("127.0.0.1", port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)

@@ -6,19 +6,13 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
-import uvicorn
 
 from alerts import feed
 from alerts.engine import apply_evaluation
 from alerts.rulebook import Rulebook
-from api.app import create_app
-from runtime.ports import free_port, wait_for_port
-from runtime.settings import Settings
 from storage.db import connect
 from tests.alerts.builders import at, evaluated, finding
 from tests.api.conftest import bearer
@@ -113,24 +107,6 @@ def test_webhooks_management(client, tokens):
     assert client.delete(f"/api/v1/webhooks/{hook['id']}", headers=admin).status_code == 200
     assert client.get("/api/v1/webhooks", headers=admin).json() == []
     assert client.delete(f"/api/v1/webhooks/{hook['id']}", headers=admin).status_code == 404
-
-
-@pytest.fixture
-def server(api_settings: Settings) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(api_settings), host="127.0.0.1", port=port, log_level="warning",
-        timeout_graceful_shutdown=1,
-    )  # fmt: skip
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    wait_for_port("127.0.0.1", port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(10)
 
 
 class SseClient:
