@@ -189,7 +189,7 @@ def import_medef(files: tuple[Path, ...], site: str, rig: str) -> None:
 
 
 @click.command()
-@click.option("--live-interval", default=5.0, show_default=True, type=float)
+@click.option("--live-interval", default=30.0, show_default=True, type=float)
 @click.option("--silence", "silence_s", default=900.0, show_default=True, type=float)
 @click.option("--rules", "rules_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def analyse(live_interval: float, silence_s: float, rules_file: Path | None) -> None:

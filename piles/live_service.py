@@ -3,8 +3,9 @@
 The ingester NOTIFYs `pilewatch_samples` (site, pile, count, depth range) and
 `pilewatch_events` (pile_start / pile_end) in the transaction that stores them. A pile whose
 tool crossed a bin border, or that ended, is evaluated at once; any other pile with new
-samples at most every `live_interval_s`. A pile in progress that hears nothing for
-`silence_s` is closed as incomplete. Late samples of an ended pile re-evaluate it.
+samples at most every `live_interval_s`, within a time budget per loop turn. A pile in
+progress that hears nothing for `silence_s` is closed as incomplete. Late samples of an ended
+pile re-evaluate it.
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ class LiveEvaluator:
     database_url: str
     load_rulebook: Callable[[psycopg.Connection[dict[str, object]]], Rulebook]
     bin_m: float = DEFAULT_BIN_M
-    live_interval_s: float = 5.0
+    # Routine refresh of a pile whose tool stays inside one bin (the dashboard's figures);
+    # bin closings and pile events are evaluated at once regardless.
+    live_interval_s: float = 30.0
+    routine_budget_s: float = 0.2
     silence_s: float = 900.0
     sweep_interval_s: float = 15.0
     piles: dict[Key, PileWatch] = field(default_factory=dict)
@@ -121,17 +125,30 @@ class LiveEvaluator:
     def _evaluate_due(
         self, conn: psycopg.Connection[dict[str, object]], rulebook: Rulebook
     ) -> None:
+        """Urgent piles (a bin border crossed, a pile event, silence) first, all of them; then
+        routine refreshes, oldest first, only until `routine_budget_s` is spent, so the loop
+        gets back to its notifications: with hundreds of rigs the routine work alone would
+        otherwise delay the evaluation that raises a dosage alert."""
         now_mono = time.monotonic()
-        for key, watch in list(self.piles.items()):
-            if watch.dirty_since is None and not watch.urgent and not watch.close_as_incomplete:
-                continue
-            due = (
-                watch.urgent
-                or watch.close_as_incomplete
-                or (now_mono - watch.last_evaluated >= self.live_interval_s)
-            )
-            if not due:
-                continue
+        urgent = [
+            (key, watch)
+            for key, watch in self.piles.items()
+            if watch.urgent or watch.close_as_incomplete
+        ]
+        urgent.sort(key=lambda item: item[1].dirty_since or now_mono)
+        for key, watch in urgent:
+            self._evaluate(conn, rulebook, key, watch)
+        routine = [
+            (key, watch)
+            for key, watch in self.piles.items()
+            if watch.dirty_since is not None
+            and now_mono - watch.last_evaluated >= self.live_interval_s
+        ]
+        routine.sort(key=lambda item: item[1].last_evaluated)
+        deadline = time.monotonic() + self.routine_budget_s
+        for key, watch in routine:
+            if time.monotonic() > deadline:
+                break
             self._evaluate(conn, rulebook, key, watch)
 
     def _evaluate(

@@ -174,19 +174,22 @@ class IngestWriter:
                 """
             )
             stored = 0
+            notes: list[str] = []
             for row in cur.fetchall():
                 stored += int(row["n"])
                 if row["pile_id"] is not None:
                     result.touched_piles.add((str(row["site_id"]), str(row["pile_id"])))
-                    # The live evaluator wakes on this at commit; the depth range tells it
-                    # whether the tool crossed a bin border.
-                    cur.execute(
-                        "SELECT pg_notify('pilewatch_samples', %s)",
-                        (
-                            f"{row['site_id']}\t{row['pile_id']}\t{row['n']}"
-                            f"\t{row['min_depth']}\t{row['max_depth']}",
-                        ),
+                    notes.append(
+                        f"{row['site_id']}\t{row['pile_id']}\t{row['n']}"
+                        f"\t{row['min_depth']}\t{row['max_depth']}"
                     )
+            if notes:
+                # The live evaluator wakes on these at commit; the depth range tells it whether
+                # the tool crossed a bin border. One statement for the whole batch.
+                cur.execute(
+                    "SELECT pg_notify('pilewatch_samples', note) FROM unnest(%s::text[]) AS note",
+                    (notes,),
+                )
             result.samples_stored = stored
             cur.execute(
                 "SELECT s.rig_id, s.boot, s.seq, s.t, k.t AS stored_t, s.site_id"
