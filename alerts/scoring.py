@@ -10,6 +10,9 @@ recall = entries whose primary rule (``PRIMARY``) is this rule and that some ale
 accepted rule matched / entries whose primary rule it is. Kinds without a primary rule are
 faults the system must absorb without alarms (reboots, clock skew, duplicates, malformed
 messages, an interruption that was covered): an alert on them counts against precision.
+So does an entry whose ``detail`` says ``expect_alert: false`` (a fault below its rule's
+threshold, e.g. a link outage shorter than ``rig_silent``'s delay, with store and forward):
+it is no miss, and nothing may alarm on it.
 """
 
 from __future__ import annotations
@@ -35,16 +38,44 @@ PRIMARY: dict[str, str] = {
     "rig_offline": "rig_offline",
 }
 # Every rule whose alert is a true detection of the kind (the primary one included).
+# Secondary rules are listed only where the fault physically causes what they measure
+# (cement = V·ρ/(1 + w/c), domain §3):
+# - slurry_interruption_gap: the gap got no slurry on that stroke, so its bins lack cement
+#   and a spraying pass (process_passes counts spraying passes per bin);
+# - withdrawal_too_fast: the pump runs unchanged while the tool rises faster, so fewer litres
+#   per metre reach those bins (bin_cement, stroke_cement, and the pile's total_cement), and
+#   fewer revolutions per metre (blade_passes, mixing_count);
+# - wc_drift: more water per litre of slurry is less cement per litre, at unchanged flow
+#   less cement per metre (bin_cement, stroke_cement, total_cement); thinner slurry is lighter
+#   (density, density_mean);
+# - density_drift: a lighter slurry at the same w/c carries less cement per litre (ρ in the
+#   formula), so the same bins and totals fall short.
 ACCEPTED: dict[str, frozenset[str]] = {
     kind: frozenset({rule, *extra})
     for kind, rule, extra in (
         ("under_dosage", "bin_cement", ("total_cement", "stroke_cement")),
-        ("slurry_interruption_gap", "slurry_interruption", ("bin_cement", "stroke_cement")),
-        ("withdrawal_too_fast", "withdrawal_speed", ("blade_passes", "mixing_count")),
+        (
+            "slurry_interruption_gap",
+            "slurry_interruption",
+            ("bin_cement", "stroke_cement", "process_passes"),
+        ),
+        (
+            "withdrawal_too_fast",
+            "withdrawal_speed",
+            ("blade_passes", "mixing_count", "bin_cement", "stroke_cement", "total_cement"),
+        ),
         ("short_pile", "depth", ("total_cement",)),
         ("no_dwell", "bottom_dwell", ()),
-        ("wc_drift", "wc", ("density", "density_mean")),
-        ("density_drift", "density", ("density_mean",)),
+        (
+            "wc_drift",
+            "wc",
+            ("density", "density_mean", "bin_cement", "stroke_cement", "total_cement"),
+        ),
+        (
+            "density_drift",
+            "density",
+            ("density_mean", "bin_cement", "stroke_cement", "total_cement"),
+        ),
         ("tilt", "tilt", ()),
         ("pressure_out_of_range", "pressure", ()),
         ("missing_passes", "process_passes", ("blade_passes", "mixing_count")),
@@ -80,7 +111,19 @@ class RuleScore:
         return self.found / self.truths if self.truths else None
 
 
+def expects_alert(truth: GroundTruth) -> bool:
+    """False for an entry that must raise nothing (``detail.expect_alert`` false)."""
+    return truth.detail.get("expect_alert", True) is not False
+
+
+def primary_rule(truth: GroundTruth) -> str | None:
+    """The rule whose recall counts this entry; None if it expects no alert."""
+    return PRIMARY.get(truth.kind) if expects_alert(truth) else None
+
+
 def matches(alert: RaisedAlert, truth: GroundTruth, tolerance_m: float = 0.5) -> bool:
+    if not expects_alert(truth):
+        return False
     if alert.pile != truth.pile or (alert.rig is not None and alert.rig != truth.rig):
         return False
     if alert.rule not in ACCEPTED.get(truth.kind, frozenset()):
@@ -97,12 +140,13 @@ def score(
     alerts: Sequence[RaisedAlert], truth: Sequence[GroundTruth], tolerance_m: float = 0.5
 ) -> list[RuleScore]:
     """One row per rule that raised an alert or is some kind's primary rule, by name."""
-    rules = sorted({a.rule for a in alerts} | {PRIMARY[t.kind] for t in truth if t.kind in PRIMARY})
+    primary = [(t, primary_rule(t)) for t in truth]
+    rules = sorted({a.rule for a in alerts} | {r for _, r in primary if r is not None})
     out: list[RuleScore] = []
     for rule in rules:
         mine = [a for a in alerts if a.rule == rule]
         true_alerts = sum(1 for a in mine if any(matches(a, t, tolerance_m) for t in truth))
-        wanted = [t for t in truth if PRIMARY.get(t.kind) == rule]
+        wanted = [t for t, r in primary if r == rule]
         found = sum(1 for t in wanted if any(matches(a, t, tolerance_m) for a in alerts))
         out.append(RuleScore(rule, len(mine), true_alerts, len(wanted), found))
     return out

@@ -12,7 +12,10 @@ Integration, exactly:
   ``(top, bottom]``: a tool dwelling exactly at 3.0 m is in bin 2.5–3.0, at the pile
   bottom in the last bin; at or above 0 m it is outside the pile.
 * An interval longer than ``gap_s`` is a gap: no flow and no revolutions are integrated
-  across it (its passes still count, since the tool did move through).
+  across it (its passes still count, since the tool did move through). What the bins would
+  have got with flow linear across gaps is kept apart (``cement_gap_kg``), as are the
+  passes made in a gap with flow at the crossing (``gap_spraying_passes``): checks report
+  such a bin as not verified (``data_gap``) rather than as a measured deficit.
 * Cement of a piece = slurry · ρ / (1 + w/c) with ρ and w/c the interval's means.
 * Bins run from 0 to the deepest depth reached. The last bin is cut at that depth; a rest
   shorter than half a bin is merged into the bin above it, so per-metre values stay sane.
@@ -205,6 +208,11 @@ def depth_profile(
     cross = mv & (lo[owner] < mid) & (mid <= hi[owner])
     q_mid = q0 + (q1 - q0) * ((mid - d0_p) / safe_dd)
     spray_cross = cross & (q_mid >= config.spray_min_flow_l_min) & flowing[owner]
+    gap = (dt > config.gap_s)[owner]
+    gap_cement = np.where(
+        gap, dt[owner] / 60.0 * _linear_integral(q0, q1, a, bfrac) * factor_i[owner], 0.0
+    )
+    gap_spray_cross = cross & gap & (q_mid >= config.spray_min_flow_l_min)
     total_cement = float(np.sum(minutes * (q[:-1] + q[1:]) / 2.0 * factor_i))
     total_slurry = float(np.sum(minutes * (q[:-1] + q[1:]) / 2.0))
     return DepthProfile(
@@ -226,6 +234,8 @@ def depth_profile(
         geometry=geometry,
         cement_outside_kg=max(total_cement - float(cement_bin.sum()), 0.0),
         slurry_outside_l=max(total_slurry - float(slurry_bin.sum()), 0.0),
+        cement_gap_kg=_sum_by(b, gap_cement, nb),
+        gap_spraying_passes=np.bincount(b[gap_spray_cross], minlength=nb).astype(np.int64),
     )
 
 

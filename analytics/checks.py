@@ -58,7 +58,26 @@ def check_bin_cement(
     out: list[Finding] = []
     warn = limits.bin_warning_fraction * design_kg_m
     crit = limits.bin_critical_fraction * design_kg_m
-    x = profile.cement_kg_m[idx]
+    measured = profile.cement_kg_m[idx]
+    gap = profile.gap_cement_kg_m[idx]
+    # A data gap is no data, not a deficit: a bin short on its samples alone is judged with
+    # flow taken linear across the gap; if that reaches design, the bin is reported as not
+    # verified (data_gap, info) instead of short. A deficit the gap cannot explain remains.
+    x = measured + gap
+    for i in np.flatnonzero((measured < design_kg_m) & (x >= design_kg_m)):
+        out.append(
+            Finding(
+                "data_gap",
+                "info",
+                float(top[i]),
+                float(bottom[i]),
+                float(measured[i]),
+                design_kg_m,
+                f"cement at {_iv(top[i], bottom[i])} not verified: {measured[i]:.1f} kg/m "
+                f"measured, samples missing over part of the bin (with flow linear across "
+                f"the gap {x[i]:.1f} kg/m, design {design_kg_m:.1f} kg/m)",
+            )
+        )
     for i in np.flatnonzero(x < design_kg_m):
         value = float(x[i])
         pct = f"{design_kg_m:.1f} kg/m"
@@ -70,6 +89,7 @@ def check_bin_cement(
             sev, lim, what = "warning", warn, f"below {frac:.0%} of design {pct} ({warn:.1f})"
         else:
             sev, lim, what = "info", design_kg_m, f"below design {pct}"
+        note = " (incl. a data gap, flow taken linear across it)" if gap[i] > 0 else ""
         out.append(
             Finding(
                 "bin_cement",
@@ -78,7 +98,7 @@ def check_bin_cement(
                 float(bottom[i]),
                 value,
                 lim,
-                f"cement {value:.1f} kg/m at {_iv(top[i], bottom[i])} is {what}",
+                f"cement {value:.1f} kg/m at {_iv(top[i], bottom[i])} is {what}{note}",
             )
         )
     if limits.stroke_min_fraction is not None:
@@ -199,6 +219,23 @@ def check_bins_process(
             ("spraying passes", profile.spraying_passes, plan.spraying_passes),
         ):
             values = count_arr.astype(np.float64)
+            if count_arr is profile.spraying_passes:
+                # a spraying pass made while no samples came is not recorded: not verified
+                unknown = (count_arr < need) & (count_arr + profile.gap_passes >= need)
+                for top, bottom, v in _bin_runs(profile, unknown, values, np.min):
+                    out.append(
+                        Finding(
+                            "data_gap",
+                            "info",
+                            top,
+                            bottom,
+                            v,
+                            float(need),
+                            f"{label} at {_iv(top, bottom)} not verified: {v:.0f} recorded, "
+                            f"process {plan.process} asks {need}; samples missing at a pass",
+                        )
+                    )
+                count_arr = count_arr + profile.gap_passes
             for top, bottom, v in _bin_runs(profile, count_arr < need, values, np.min):
                 out.append(
                     Finding(

@@ -92,3 +92,50 @@ def closed_bins(
         first = max(math.ceil((d + margin_m) / bin_m - 1e-9), 0)
         last = math.ceil(d0 / bin_m - 1e-9) - 1
     return [k for k in range(first, last + 1) if k not in previous_closed]
+
+
+def interruption_held_bins(
+    series: PileSeries,
+    bin_m: float,
+    *,
+    spray_min_flow_l_min: float = 1.0,
+    overlap_m: float = 0.5,
+    top_m: float = 0.3,
+    bottom_band_m: float = 0.10,
+) -> set[int]:
+    """Bins a still-open slurry interruption may yet make good: not final for a live check.
+
+    The slurry stopped mid-stroke at depth d_s (flow on, then off, as in
+    ``sample_checks.check_interruptions``) and the tool has not yet passed d_s again with
+    flow on. The operator is expected to go back at least ``overlap_m`` into treated soil
+    and spray over the stop, so the bins from d_s + ``overlap_m`` up (withdrawal; mirror
+    image on penetration) are held until then. A stop at the end of a stroke (above
+    ``top_m``, or within ``bottom_band_m`` of the deepest depth)
+    (either way: a stop while standing still there has no direction) is no interruption.
+    If the tool resumes without going back, the hold ends at once and
+    the bins are judged on what they got.
+    """
+    n = len(series)
+    if n < 2:
+        return set()
+    d = series.depth_m
+    on = series.flow_l_min >= spray_min_flow_l_min
+    stops = np.flatnonzero(on[:-1] & ~on[1:])
+    if stops.shape[0] == 0:
+        return set()
+    s = int(stops[-1])
+    ds = float(d[s])
+    before = d[max(0, s - 10) : s + 1]
+    direction = -1 if float(before[0]) > ds else 1
+    if ds <= top_m or ds >= float(d.max()) - bottom_band_m:
+        return set()  # the end of a spraying stroke
+    after = slice(s + 1, n)
+    past = d[after] <= ds if direction < 0 else d[after] >= ds
+    if bool((on[after] & past).any()):
+        return set()  # resumed over the stop: the interruption is over
+    if direction < 0:
+        first = max(math.floor((ds + overlap_m) / bin_m + 1e-9), 0)
+        return set(range(0, first + 1))
+    last = math.floor(max(ds - overlap_m, 0.0) / bin_m + 1e-9)
+    deepest = math.floor(float(d.max()) / bin_m + 1e-9)
+    return set(range(last, deepest + 1))

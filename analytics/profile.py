@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from analytics.formulas import RigGeometry, mixing_factor
 from analytics.series import FloatArray, IntArray
 
@@ -53,6 +55,11 @@ class DepthProfile:
     geometry: RigGeometry
     cement_outside_kg: float
     slurry_outside_l: float
+    # Data gaps (intervals longer than gap_s, no samples): the cement the bin would have
+    # got with flow linear across them, and spraying passes made inside them. Neither is in
+    # the totals above; checks use them to tell "no data" from a deficit.
+    cement_gap_kg: FloatArray | None = None
+    gap_spraying_passes: IntArray | None = None
 
     @property
     def bin_count(self) -> int:
@@ -93,6 +100,19 @@ class DepthProfile:
     @property
     def mixing_count(self) -> FloatArray:
         return mixing_factor(self.geometry) * self.revolutions / self.length_m
+
+    @property
+    def gap_cement_kg_m(self) -> FloatArray:
+        """Cement per metre the bins would have got with flow linear across data gaps."""
+        if self.cement_gap_kg is None:
+            return np.zeros(self.bin_count)
+        return self.cement_gap_kg / self.length_m
+
+    @property
+    def gap_passes(self) -> IntArray:
+        if self.gap_spraying_passes is None:
+            return np.zeros(self.bin_count, dtype=np.int64)
+        return self.gap_spraying_passes
 
     @property
     def cement_total_kg(self) -> float:

@@ -214,10 +214,22 @@ def check_interruptions(series: PileSeries, limits: AcceptanceLimits) -> list[Fi
 
 
 def bottom_dwell_s(series: PileSeries, band_m: float, gap_s: float = 10.0) -> float:
-    """Time spent within ``band_m`` of the deepest depth (both interval ends in the band)."""
+    """The longest single stay within ``band_m`` of the deepest depth, in seconds.
+
+    A stay is a run of consecutive intervals with both ends in the band and none longer
+    than ``gap_s``. The dwell is one stay at the bottom before lifting (§4: spray and mix
+    30 s before lifting), so separate strokes passing through the band (4S2P reaches the
+    bottom twice) do not add up: two 20 s turns are no 30 s dwell. The descent into and the
+    climb out of the band count (≈ band / speed each way).
+    """
     if len(series) < 2:
         return 0.0
     d = series.depth_m
     near = d >= d.max() - band_m
     dt = series.t_s[1:] - series.t_s[:-1]
-    return float(dt[near[:-1] & near[1:] & (dt <= gap_s)].sum())
+    stay = near[:-1] & near[1:] & (dt <= gap_s)
+    starts, ends = runs(stay)
+    if starts.shape[0] == 0:
+        return 0.0
+    csum = np.concatenate([[0.0], np.cumsum(np.where(stay, dt, 0.0))])
+    return float((csum[ends] - csum[starts]).max())

@@ -138,7 +138,7 @@ def run_scenario(url: str, scenario: str, index: int, rigs: int, chunk: int, see
 
 
 def main(argv: list[str] | None = None) -> None:
-    from alerts.scoring import PRIMARY, format_table, matches, score
+    from alerts.scoring import format_table, matches, primary_rule, score
     from simulators.scenarios import FAULT_SCENARIOS
 
     parser = argparse.ArgumentParser()
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
             all_truth += scored_truth
             all_raised += raised
             for t in scored_truth:
-                if t.kind in PRIMARY and not any(matches(a, t) for a in raised):
+                if primary_rule(t) is not None and not any(matches(a, t) for a in raised):
                     misses.append((name, t, raised))
             for a in raised:
                 if not any(matches(a, t) for t in truth):
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(
             f"MISS {name}: rig {t.rig} pile {t.pile} kind {t.kind} at"
-            f" {t.depth_top_m:.2f}-{t.depth_bottom_m:.2f} m expects {PRIMARY[t.kind]};"
+            f" {t.depth_top_m:.2f}-{t.depth_bottom_m:.2f} m expects {primary_rule(t)};"
             f" raised on that pile: {got or 'nothing'}"
         )
     for name, a, truth in false_alarms:

@@ -17,7 +17,8 @@ from alerts.engine import apply_evaluation, pile_types_for
 from alerts.rulebook import Rulebook
 from analytics.checks import check_bin_cement
 from analytics.evaluation import DEFAULT_DESIGN, VERSION, PileEvaluation, evaluate_pile
-from analytics.live import closed_bins
+from analytics.limits import SINGLE_DOUBLE_AXIS, AcceptanceLimits
+from analytics.live import closed_bins, interruption_held_bins
 from analytics.series import PileSeries
 from piles.evaluated import EvaluatedPile, PileStatus
 from piles.repository import Conn, load_events, load_planned, load_samples
@@ -29,9 +30,16 @@ DEFAULT_BIN_M = 0.5
 
 
 def live_closed_bins(
-    evaluation: PileEvaluation, samples_series: PileSeries, design: PlannedPile, bin_m: float
+    evaluation: PileEvaluation,
+    samples_series: PileSeries,
+    design: PlannedPile,
+    bin_m: float,
+    limits: AcceptanceLimits = SINGLE_DOUBLE_AXIS,
 ) -> tuple[list[int], list[int]]:
-    """(bins the tool has left on its current stroke, bins whose spraying is complete)."""
+    """(bins the tool has left on its current stroke, bins whose spraying is complete).
+
+    Bins an open slurry interruption may still make good (the operator going back over the
+    stop) are not complete yet (``analytics.live.interruption_held_bins``)."""
     left = set(closed_bins(samples_series, bin_m, set()))
     profile = evaluation.profile
     needed = max(design.spraying_passes, 1)
@@ -42,7 +50,15 @@ def live_closed_bins(
     }
     # A bin the tool is in right now may still get slurry on this stroke.
     current = int(float(samples_series.depth_m[-1]) // bin_m) if len(samples_series) else -1
-    done = sorted(k for k in sprayed if k != current)
+    held = interruption_held_bins(
+        samples_series,
+        bin_m,
+        spray_min_flow_l_min=limits.spray_min_flow_l_min,
+        overlap_m=limits.interruption_overlap_m,
+        top_m=limits.interruption_top_m,
+        bottom_band_m=limits.bottom_band_m,
+    )
+    done = sorted(k for k in sprayed if k != current and k not in held)
     return sorted(left), done
 
 
@@ -89,7 +105,9 @@ def evaluate_and_store(
         summary = dict(evaluation.summary())
         if not final:
             design = plan if plan is not None else DEFAULT_DESIGN
-            left, sprayed = live_closed_bins(evaluation, samples.series, design, bin_m)
+            left, sprayed = live_closed_bins(
+                evaluation, samples.series, design, bin_m, ruleset.limits
+            )
             live_bins = [k for k in sprayed if k < evaluation.profile.bin_count]
             findings += [
                 f.to_dict()

@@ -121,23 +121,29 @@ class RigModel:
         y = round(plan.y_m + self.rng.gauss(0, 0.015), 3)
         return [self.event(t, "pile_start", x=x, y=y)]
 
-    def _advance(self, dt: float) -> None:
+    def _advance(self, dt: float) -> tuple[Leg, float] | None:
+        """Move on ``dt`` seconds. Returns the last downward leg whose end (a turn at the
+        bottom) was passed, and the seconds from that turn to the end of the step."""
+        turn: tuple[Leg, float] | None = None
         while dt > 1e-9 and self._leg < len(self.legs):
-            left = self.legs[self._leg].duration_s - self._in_leg_s
+            leg = self.legs[self._leg]
+            left = leg.duration_s - self._in_leg_s
             if dt < left:
                 self._in_leg_s += dt
-                return
+                return turn
             dt -= left
             self._leg += 1
             self._in_leg_s = 0.0
+            if leg.speed_m_min > 0 and leg.end_m > leg.start_m:
+                turn = (leg, dt)
+        return turn
 
     def tick(self, t: datetime) -> TickOutput:
         """Advance one simulated second and return the sample taken at ``t``."""
         plan = self.plan
         if plan is None:
             return TickOutput(None)
-        if self._elapsed_s > 0:
-            self._advance(1.0)
+        turn = self._advance(1.0) if self._elapsed_s > 0 else None
         self._elapsed_s += 1.0
         if self._leg >= len(self.legs):
             events = [self.event(t, "pile_end", depth_reached_m=round(self._max_depth(), 3))]
@@ -159,8 +165,17 @@ class RigModel:
         if self._rebooting:
             self._rebooting = False
             self.reboot()
+        turn_sample = None
+        if turn is not None and 1e-3 < turn[1] < 1.0 - 1e-3:
+            # The tool turned at the bottom between two ticks: the logger records that
+            # moment, at the depth the tool reached (no jitter: the tool stands still there).
+            down, back_s = turn
+            at = t - timedelta(seconds=back_s)
+            turn_sample = self._sample(at, plan, down, down.end_m, jitter=False)
         sample = self._sample(t, plan, leg, depth)
-        return TickOutput(sample, flags=flags, pile=plan.pile, boot=self.boot)
+        return TickOutput(
+            sample, flags=flags, pile=plan.pile, boot=self.boot, turn_sample=turn_sample
+        )
 
     def _max_depth(self) -> float:
         return max((max(leg.start_m, leg.end_m) for leg in self.legs), default=0.0)
@@ -170,9 +185,13 @@ class RigModel:
         self._drift[name] = value
         return value
 
-    def _sample(self, t: datetime, plan: PlannedPile, leg: Leg, depth: float) -> dict[str, object]:
+    def _sample(
+        self, t: datetime, plan: PlannedPile, leg: Leg, depth: float, *, jitter: bool = True
+    ) -> dict[str, object]:
         g = self.rng.gauss
-        depth = round(max(0.0, depth + g(0.0, 0.0005)), 3)  # as measured; faults follow it
+        if jitter:
+            depth += g(0.0, 0.0005)
+        depth = round(max(0.0, depth), 3)  # as measured; faults follow it
         kinds = {f.kind: f for f in self.faults}
         ramp = min(1.0, self._elapsed_s / 600.0)
         wc = plan.wc * (1.0 + self._walk("wc", 0.0005)) + g(0.0, 0.004)

@@ -211,11 +211,13 @@ def run_simulation(
                     out.boot or st.boot,
                 )
                 st.flags = out.flags
-            if out.sample is not None:
+            for sample in (out.turn_sample, out.sample):
+                if sample is None:
+                    continue
                 if out.pile != st.pile or out.boot != st.boot:
                     emit(rig, st)
                 st.pile, st.boot = out.pile, out.boot
-                st.samples.append(out.sample)
+                st.samples.append(sample)
                 if len(st.samples) >= batch_n:
                     emit(rig, st)
             for ev in out.events:

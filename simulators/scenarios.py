@@ -25,10 +25,14 @@ depth_bottom_m, detail}``):
 - ``logger_reboot`` – samples over the interval (first stroke) are lost, then a new boot and
   seq 0; ``clock_skew`` – the rig clock is ``detail.offset_s`` off for the whole pile;
 - ``link_outage`` – telemetry over the interval (first stroke) is held back and sent when the
-  link returns, in shuffled order; ``rig_offline`` – the same, but the connection dies and the
-  broker publishes the last will; ``duplicate_delivery`` – every message over the interval is
-  published twice; ``malformed_messages`` – broken messages (``detail.reasons``) are sent when
-  the tool passes ``depth_top_m``.
+  link returns, in shuffled order. Store and forward loses nothing and the pile is built as
+  planned, so this is no construction defect; the outage (1–2 m of penetration at ≥ 0.5
+  m/min, at most 240 s) is shorter than ``rig_silent``'s default ``after_min`` (5 min), so
+  the truth expects no alert (``detail.expect_alert`` false, ``detail.max_outage_s``): an
+  alert on it is a false alarm, as for a reboot; ``rig_offline`` – the same, but the
+  connection dies and the broker publishes the last will; ``duplicate_delivery`` – every
+  message over the interval is published twice; ``malformed_messages`` – broken messages
+  (``detail.reasons``) are sent when the tool passes ``depth_top_m``.
 """
 
 from __future__ import annotations
@@ -182,6 +186,11 @@ def fault_for(
         detail = {"stroke": 0}
         if scenario != "duplicate_delivery":
             detail["backlog_order"] = "shuffled"
+        if scenario == "link_outage":
+            # the longest the outage can last: its depth span at the slowest penetration
+            slowest = min(rtype.penetration_m_min)
+            detail["max_outage_s"] = round((bottom - top) / slowest * 60.0, 1)
+            detail["expect_alert"] = False
     else:
         raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
     return [f], [GroundTruth(rig, pile.pile, kind, top, bottom, detail)]

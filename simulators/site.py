@@ -155,7 +155,7 @@ class SiteSim:
                 res.events[:0] = events
             if not model.busy:
                 w.wait_s = model.rng.uniform(*model.rtype.move_setup_s)
-            if res.sample is not None or res.events or res.flags:
+            if res.sample is not None or res.turn_sample is not None or res.events or res.flags:
                 out.append(RigTick(model.rig_id, res))
         return out
 

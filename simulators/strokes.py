@@ -93,6 +93,9 @@ class TickOutput:
     flags: frozenset[str] = frozenset()
     pile: str | None = None
     boot: str = ""
+    # A sample taken between the previous tick and this one: the tool's turn at the bottom,
+    # sent before ``sample`` (loggers record the bottom, not only the 1 Hz grid).
+    turn_sample: dict[str, object] | None = None
 
 
 def format_time(t: datetime) -> str:

@@ -113,3 +113,39 @@ def test_check_rules_command(tmp_path):
     result = CliRunner().invoke(main, ["alerts", "check-rules", str(bad)])
     assert result.exit_code != 0
     assert "rule 'tilt' field 'max_tilt'" in result.output
+
+
+def test_physical_consequences_are_accepted() -> None:
+    cases = [
+        ("wc_drift", 0.0, 10.0, "bin_cement", 4.5, 5.0),
+        ("wc_drift", 0.0, 10.0, "total_cement", 0.0, 10.0),
+        ("density_drift", 0.0, 10.0, "total_cement", 0.0, 10.0),
+        ("density_drift", 0.0, 10.0, "bin_cement", 2.0, 2.5),
+        ("withdrawal_too_fast", 4.0, 6.0, "bin_cement", 4.5, 5.0),
+        ("slurry_interruption_gap", 3.7, 4.7, "process_passes", 4.0, 5.0),
+    ]
+    for kind, top, bottom, rule, a_top, a_bottom in cases:
+        truth = GroundTruth("R1", "P-1", kind, top, bottom)
+        assert matches(alert("R1", "P-1", rule, a_top, a_bottom), truth), (kind, rule)
+    # still nothing unrelated: a drift of w/c does not tilt the mast
+    assert not matches(alert("R1", "P-1", "tilt"), GroundTruth("R1", "P-1", "wc_drift", 0, 10))
+    # and the depth still matters: a bin far from the fast interval is no detection
+    fast = GroundTruth("R1", "P-1", "withdrawal_too_fast", 4.0, 6.0)
+    assert not matches(alert("R1", "P-1", "bin_cement", 8.0, 8.5), fast)
+
+
+def test_truth_expecting_no_alert_is_no_miss_and_must_not_alarm() -> None:
+    outage = GroundTruth(
+        "R1", "P-1", "link_outage", 3.4, 4.6, {"expect_alert": False, "max_outage_s": 103.0}
+    )
+    rows = {s.rule: s for s in score([], [outage])}
+    assert "rig_silent" not in rows  # no recall owed
+    assert total(rows.values()).truths == 0
+    silent = alert("R1", "P-1", "rig_silent")
+    assert not matches(silent, outage)
+    (row,) = score([silent], [outage])
+    assert (row.rule, row.alerts, row.true_alerts) == ("rig_silent", 1, 0)  # a false alarm
+    # an outage that does expect rig_silent is still scored as before
+    long = GroundTruth("R1", "P-1", "link_outage", 3.4, 9.6, {"expect_alert": True})
+    (row,) = score([silent], [long])
+    assert (row.truths, row.found, row.true_alerts) == (1, 1, 1)

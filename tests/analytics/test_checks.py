@@ -100,3 +100,51 @@ def test_pile_totals() -> None:
     assert found[1].message == "total cement 140.0 kg is below design 220.0 kg (55.0 kg/m × 4.00 m)"
     dwell = build([move(1.0, 1.0, 0.0), Leg(1.0, 35.0)])
     assert bottom_dwell_s(dwell, 0.1) == pytest.approx(41.0)  # 6 s of the descent + 35 s
+
+
+def _drop(series, top: float, bottom: float, stroke_down: bool = True):
+    """The series without the samples of the first (down) stroke inside [top, bottom]."""
+    d = series.depth_m
+    turn = int(np.argmax(d))
+    idx = np.arange(len(series))
+    lost = (d >= top) & (d <= bottom) & ((idx <= turn) if stroke_down else (idx > turn))
+    return series.take(np.flatnonzero(~lost))
+
+
+def _sprayed_twice(flow_up: float = 60.0):
+    # 60 L/min down at 1 m/min and up at 1 m/min: 120 L/m · 1.5/1.6 = 112.5 kg/m
+    legs = [move(4.0, 1.0, 0.0, 60.0), Leg(4.0, 30.0, 60.0), move(0.0, 1.0, 4.0, flow_up)]
+    return build(legs, density_kg_l=1.5, wc=0.6)
+
+
+def test_data_gap_is_no_data_not_a_cement_deficit() -> None:
+    # a logger reboot loses the penetration's samples over 1.6–2.0 m (last sample before it
+    # at 1.583 m): the bin 1.5–2.0 m has 0.083 m of its penetration slurry measured,
+    # (10 + 60) L/m · 1.5/1.6 = 65.6 kg/m
+    s = _drop(_sprayed_twice(), 1.6, 2.0)
+    prof = depth_profile(s)
+    assert prof.cement_kg_m[3] == pytest.approx(65.625, rel=0.01)
+    found = check_bin_cement(prof, 100.0, SINGLE_DOUBLE_AXIS)
+    assert [f.rule for f in found] == ["data_gap"]
+    (gap,) = found
+    assert gap.severity == "info" and (gap.depth_top_m, gap.depth_bottom_m) == (1.5, 2.0)
+    assert "not verified" in gap.message and "112.5 kg/m" in gap.message
+    # the spraying pass lost with the samples is reported the same way, not as missing
+    process = check_bins_process(prof, PLAN, SINGLE_DOUBLE_AXIS, final=True)
+    passes = [f for f in process if f.rule in ("process_passes", "data_gap")]
+    assert [f.message for f in passes if "spraying" in f.message] == [
+        "spraying passes at 1.5–2.0 m not verified: 1 recorded, process 4S2P asks 2; "
+        "samples missing at a pass"
+    ]
+
+
+def test_data_gap_does_not_hide_a_deficit_it_cannot_explain() -> None:
+    # the withdrawal pumps 10 L/min only: even with flow linear across the gap the bin holds
+    # (60 + 10) L/m · 0.9375 ≈ 65.6 kg/m < 90% of 100
+    s = _drop(_sprayed_twice(flow_up=10.0), 1.6, 2.0)
+    found = check_bin_cement(depth_profile(s), 100.0, SINGLE_DOUBLE_AXIS)
+    bins = {(f.depth_top_m, f.rule): f for f in found}
+    assert bins[(1.5, "bin_cement")].severity == "critical"
+    assert bins[(1.5, "bin_cement")].value == pytest.approx(65.6, rel=0.02)
+    assert "data gap" in bins[(1.5, "bin_cement")].message
+    assert (1.5, "data_gap") not in bins

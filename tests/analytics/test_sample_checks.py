@@ -84,3 +84,18 @@ def test_sample_rules() -> None:
 def test_bottom_dwell() -> None:
     dwell = build([move(1.0, 1.0, 0.0), Leg(1.0, 35.0)])
     assert bottom_dwell_s(dwell, 0.1) == pytest.approx(41.0)  # 6 s of the descent + 35 s
+
+
+def test_bottom_dwell_is_one_stay_not_the_sum_of_strokes() -> None:
+    # 4S2P without a dwell: the tool turns at 10 m twice (0.8 down / 0.5 up, then 1.0 / 1.0);
+    # each turn spends 7.5 + 12 s and 6 + 6 s within 0.1 m of the bottom, together 31.5 s,
+    # but no single stay is a 30 s dwell
+    legs = [
+        move(10.0, 0.8, 0.0),
+        move(0.0, 0.5, 10.0),
+        move(10.0, 1.0, 0.0, 0.0),
+        move(0.0, 1.0, 10.0, 0.0),
+    ]
+    assert bottom_dwell_s(build(legs), 0.1) == pytest.approx(19.5, abs=1.0)
+    with_dwell = [legs[0], Leg(10.0, 30.0), *legs[1:]]
+    assert bottom_dwell_s(build(with_dwell), 0.1) == pytest.approx(49.5, abs=1.0)

@@ -228,3 +228,35 @@ def test_mixed_spreads_scenarios_and_ground_truth_file(tmp_path) -> None:
     assert "mixed" in SCENARIOS
     with pytest.raises(ValueError, match="unknown scenario"):
         build_scenario("nope", "S1", {}, rig_type("single"), 0)
+
+
+def test_no_dwell_logger_records_the_bottom() -> None:
+    # the tool turns between two 1 Hz ticks: the logger still records the turn, at the
+    # depth reached (the design length), so a pile drilled to design is not 2 mm short
+    plan = generate_plan("S1", 1, seed=11, length_m=(11.5, 11.5))
+    _, msgs = simulate_to_memory("S1", 1, "no_dwell", seed=11, piles=1, plan=plan)
+    samples = samples_by_pile(msgs)[plan[0].pile]
+    assert max(s["depth_m"] for s in samples) == plan[0].design_length_m
+    seqs = [s["seq"] for s in samples]
+    assert seqs == list(range(len(seqs)))
+    times = [_seconds(s["t"]) for s in samples]
+    assert times == sorted(times) and len(set(times)) == len(times)
+    bottom = [s for s in samples if s["depth_m"] == plan[0].design_length_m]
+    assert any(_seconds(s["t"]) % 1 != _seconds(samples[0]["t"]) % 1 for s in bottom)
+
+
+def test_link_outage_is_shorter_than_rig_silent_and_expects_no_alert() -> None:
+    from alerts.rules import RULES
+
+    after_s = float(RULES["rig_silent"].params["after_min"]) * 60.0
+    for kind in ("single", "three_axis"):
+        rtype = rig_type(kind)
+        plan = generate_plan("S1", 3, seed=2)
+        setup = build_scenario("link_outage", "S1", deal_piles(plan, ["A", "B", "C"]), rtype, 4)
+        for gt in setup.ground_truth:
+            assert gt.detail["expect_alert"] is False
+            span = gt.depth_bottom_m - gt.depth_top_m
+            assert span / min(rtype.penetration_m_min) * 60.0 == pytest.approx(
+                gt.detail["max_outage_s"], abs=0.1
+            )
+            assert gt.detail["max_outage_s"] < after_s
