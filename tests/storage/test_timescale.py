@@ -7,6 +7,7 @@ PostgreSQL layout is tested in test_partitions.py."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -157,7 +158,16 @@ def test_rig_activity_keeps_old_and_late_hours_after_the_refresh_policy_runs(
                 " AND proc_name = 'policy_refresh_continuous_aggregate'"
             ).fetchone()
             assert job is not None
-            conn.execute("CALL run_job(%s)", (job["job_id"],))
+            # The scheduler also runs a new policy in the background: wait out that refresh.
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    conn.execute("CALL run_job(%s)", (job["job_id"],))
+                    break
+                except psycopg.errors.LockNotAvailable:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
             rows = conn.execute("SELECT hour, samples FROM rig_activity_hourly").fetchall()
             return {r["hour"]: int(str(r["samples"])) for r in rows}
 
