@@ -237,35 +237,10 @@ def test_pilewatch_up_in_a_real_browser(tmp_path: Path) -> None:
     """The newcomer's view: `pilewatch up` with nothing configured, every page in Chromium."""
     from selenium.webdriver.common.by import By
 
-    from tests.runtime.test_up import read_banner
+    from tests.runtime.up_process import read_banner, start_up
 
     chromium, driver_path = _ensure_browser()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PILEWATCH_")}
-    env["PILEWATCH_STATE_DIR"] = str(tmp_path / "state")
-    up = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cli.main",
-            "up",
-            "--rigs",
-            "3",
-            "--piles",
-            "9",
-            "--speed",
-            "60",
-            "--api-port",
-            str(free_port()),
-            "--dashboard-port",
-            str(free_port()),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    up = start_up(tmp_path / "state", piles=9)
     logs = sorted((tmp_path / "state" / "logs").glob("*.log"))
     try:
         banner = read_banner(up, 120)

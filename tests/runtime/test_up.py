@@ -3,11 +3,8 @@ service, simulated rigs; samples flow within a minute; Ctrl-C stops it all clean
 
 from __future__ import annotations
 
-import os
-import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,56 +12,12 @@ import httpx
 import psycopg
 import pytest
 
-from runtime.ports import free_port
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def read_banner(process: subprocess.Popen[str], timeout: float) -> dict[str, str]:
-    banner: dict[str, str] = {}
-    deadline = time.monotonic() + timeout
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            if process.poll() is not None:
-                break
-            continue
-        match = re.match(r"^(\w+)\s*: (\S+)", line)
-        if match:
-            banner[match.group(1)] = match.group(2)
-        if line.startswith("Ctrl-C stops everything"):
-            return banner
-    raise AssertionError(f"no banner within {timeout} s; got {banner}")
+from tests.runtime.up_process import read_banner, start_up
 
 
 @pytest.mark.timeout(240)
 def test_up_brings_the_system_up_and_ctrl_c_stops_it(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PILEWATCH_")}
-    env["PILEWATCH_STATE_DIR"] = str(tmp_path / "state")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cli.main",
-            "up",
-            "--rigs",
-            "3",
-            "--piles",
-            "6",
-            "--speed",
-            "60",
-            "--api-port",
-            str(free_port()),
-            "--dashboard-port",
-            str(free_port()),
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_up(tmp_path / "state")
     try:
         banner = read_banner(process, 120)
         database_url = banner["database"]
