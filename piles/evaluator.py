@@ -17,11 +17,20 @@ from alerts.engine import apply_evaluation, pile_types_for
 from alerts.rulebook import Rulebook
 from analytics.checks import check_bin_cement
 from analytics.evaluation import DEFAULT_DESIGN, VERSION, PileEvaluation, evaluate_pile
+from analytics.findings import Finding
 from analytics.limits import SINGLE_DOUBLE_AXIS, AcceptanceLimits
 from analytics.live import closed_bins, interruption_held_bins
+from analytics.placement import check_position, check_rig_daily_slurry
 from analytics.series import PileSeries
 from piles.evaluated import EvaluatedPile, PileStatus
-from piles.repository import Conn, load_events, load_planned, load_samples
+from piles.repository import (
+    Conn,
+    PileEvents,
+    PileSamples,
+    load_events,
+    load_planned,
+    load_samples,
+)
 from siteplan.csv_format import PlannedPile
 
 log = logging.getLogger(__name__)
@@ -60,6 +69,38 @@ def live_closed_bins(
     )
     done = sorted(k for k in sprayed if k != current and k not in held)
     return sorted(left), done
+
+
+def _placement_findings(
+    conn: Conn,
+    plan: PlannedPile | None,
+    events: PileEvents,
+    samples: PileSamples,
+    evaluation: PileEvaluation,
+    limits: AcceptanceLimits,
+    site: str,
+    pile: str,
+) -> list[Finding]:
+    """Position against the plan (from the measured pile_start x, y) and the rig's slurry over
+    the 24 h ending at this pile's last sample (this pile plus the rig's other piles)."""
+    found: list[Finding] = []
+    if plan is not None and events.start_x_m is not None and events.start_y_m is not None:
+        found += check_position(events.start_x_m, events.start_y_m, plan.x_m, plan.y_m, limits)
+    if samples.rig is not None:
+        row = conn.execute(
+            """
+            SELECT coalesce(sum((b->>'slurry_l_m')::float8
+                                * ((b->>'bottom_m')::float8 - (b->>'top_m')::float8)), 0) AS l
+            FROM piles p, jsonb_array_elements(p.profile) b
+            WHERE p.rig_id = %s AND NOT (p.site_id = %s AND p.pile_id = %s)
+              AND p.last_sample_t > %s - interval '24 hours' AND p.last_sample_t <= %s
+            """,
+            (samples.rig, site, pile, samples.last_t, samples.last_t),
+        ).fetchone()
+        others_l = float(row["l"]) if row is not None else 0.0
+        this_l = sum(b.slurry_l_m * (b.bottom_m - b.top_m) for b in evaluation.bins)
+        found += check_rig_daily_slurry(others_l + this_l, limits)
+    return found
 
 
 def evaluate_and_store(
@@ -116,6 +157,12 @@ def evaluate_and_store(
                 )
             ]
             closed = sorted(set(left) | set(live_bins))
+        findings += [
+            f.to_dict()
+            for f in _placement_findings(
+                conn, plan, events, samples, evaluation, ruleset.limits, site, pile
+            )
+        ]
     with conn.transaction():
         row = conn.execute(
             """

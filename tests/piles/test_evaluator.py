@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+
+import pytest
 
 from alerts.rulebook import load_rulebook
 from piles.evaluator import evaluate_and_store
 from piles.live_service import recompute_all
+from simulators.mqtt_conn import OutMsg
 from simulators.runner import simulate_to_memory
 from simulators.site import generate_plan
 from storage.db import connect
@@ -88,3 +92,39 @@ def test_recompute_from_raw_telemetry_gives_the_same_result(database_url: str) -
         (r["pile_id"], r["summary"], r["profile"], r["verdict"]) for r in first
     ]
     assert all(r["revision"] == 2 for r in second)
+
+
+def test_position_off_plan_and_rig_daily_slurry_raise_their_alerts(database_url: str) -> None:
+    plan = generate_plan("S1", 1, seed=4, length_m=(6.0, 6.0))
+    _report, messages = simulate_to_memory("S1", 1, "normal", seed=4, piles=1, plan=plan)
+    moved = []
+    for m in messages:
+        if m.topic.endswith("/event") and b'"pile_start"' in m.payload:
+            body = json.loads(m.payload)
+            body["x"], body["y"] = plan[0].x_m + 0.06, plan[0].y_m + 0.08  # 100 mm off
+            m = OutMsg(m.topic, json.dumps(body).encode(), m.retain)
+        moved.append(m)
+    store_plan(database_url, "S1", plan)
+    store_messages(database_url, moved)
+    with connect(database_url) as conn:
+        rig = conn.execute("SELECT DISTINCT rig_id FROM telemetry").fetchone()
+        last = conn.execute("SELECT max(t) AS t FROM telemetry").fetchone()
+        assert rig is not None and last is not None
+        # An earlier pile of the same rig that day: 10 bins of 1 m at 10,000 L/m = 100 m³.
+        profile = [{"top_m": k, "bottom_m": k + 1, "slurry_l_m": 10_000.0} for k in range(10)]
+        conn.execute(
+            "INSERT INTO piles (site_id, pile_id, rig_id, status, last_sample_t, profile)"
+            " VALUES ('S1', 'EARLIER', %s, 'complete', %s - interval '2 hours', %s)",
+            (rig["rig_id"], last["t"], json.dumps(profile)),
+        )
+        evaluate_and_store(
+            conn, "S1", plan[0].pile, rulebook=load_rulebook(conn), now=datetime.now(UTC)
+        )
+        alerts = {
+            r["rule"]: r
+            for r in conn.execute("SELECT rule, value, limit_value, message FROM alerts")
+        }
+    assert alerts["position"]["value"] == pytest.approx(100.0)
+    assert alerts["position"]["limit_value"] == 50.0
+    assert alerts["rig_daily_slurry"]["value"] > 100.0
+    assert "m³ of slurry in 24 h" in alerts["rig_daily_slurry"]["message"]
