@@ -137,56 +137,21 @@ def test_boundaries_of_depth_and_flow() -> None:
     ]
 
 
-def test_events_and_status() -> None:
-    event = parse_message(
-        parse_topic("pilewatch/v1/K12/R07/event"),
-        json.dumps(
-            {
-                "v": 1,
-                "rig": "R07",
-                "boot": "b",
-                "seq": 3,
-                "t": "2026-11-22T08:00:00Z",
-                "type": "operator",
-                "operator": "张三",
-            }
-        ).encode(),
-        NOW,
-        LIMITS,
+def parse_event(**fields: Any) -> object:
+    """An event of rig R07 with the header every event carries, plus `fields`."""
+    body = {"v": 1, "rig": "R07", "boot": "b", "seq": 3, "t": "2026-11-22T08:00:00Z", **fields}
+    return parse_message(
+        parse_topic("pilewatch/v1/K12/R07/event"), json.dumps(body).encode(), NOW, LIMITS
     )
+
+
+def test_events_and_status() -> None:
+    event = parse_event(type="operator", operator="张三")
     assert isinstance(event, EventMessage) and event.type == "operator" and event.pile is None
     with pytest.raises(MessageRejected, match="missing required field 'operator'"):
-        parse_message(
-            parse_topic("pilewatch/v1/K12/R07/event"),
-            json.dumps(
-                {
-                    "v": 1,
-                    "rig": "R07",
-                    "boot": "b",
-                    "seq": 3,
-                    "t": "2026-11-22T08:00:00Z",
-                    "type": "operator",
-                }
-            ).encode(),
-            NOW,
-            LIMITS,
-        )
+        parse_event(type="operator")
     with pytest.raises(MessageRejected, match="field 'type' = 'pause' is not one of"):
-        parse_message(
-            parse_topic("pilewatch/v1/K12/R07/event"),
-            json.dumps(
-                {
-                    "v": 1,
-                    "rig": "R07",
-                    "boot": "b",
-                    "seq": 3,
-                    "t": "2026-11-22T08:00:00Z",
-                    "type": "pause",
-                }
-            ).encode(),
-            NOW,
-            LIMITS,
-        )
+        parse_event(type="pause")
     status = parse_message(
         parse_topic("pilewatch/v1/K12/R07/status"),
         b'{"v":1,"online":false,"t":"2026-11-22T08:00:00Z"}',
